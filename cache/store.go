@@ -1,0 +1,287 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Credentials is an AWS key set. Expiration is zero for long-lived keys.
+type Credentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+}
+
+// Session kinds, for [Session.Kind]. The cache does not interpret them.
+const (
+	KindRole = "role" // from sts:AssumeRole
+	KindMFA  = "mfa"  // from sts:GetSessionToken with an MFA code
+)
+
+// Session is cached temporary credentials plus non-secret facts about them.
+// Everything but the embedded Credentials is copied into the index.
+type Session struct {
+	Credentials
+	Kind      string // KindRole or KindMFA
+	Source    string // source name that produced it
+	RoleARN   string // role sessions
+	MFASerial string // MFA device used, if any
+	Label     string // free text, e.g. a profile hint
+}
+
+// Entry is the index's non-secret description of a cached session.
+// The fields other than Key are copied from the Session that was cached.
+type Entry struct {
+	Key        string // the session key passed to PutSession
+	Kind       string
+	Source     string
+	RoleARN    string
+	MFASerial  string
+	Label      string
+	Expiration time.Time // UTC
+}
+
+// Store keeps sources and sessions in a Backend and lists them through an
+// index file in a per-user state directory.
+//
+// Keyring item keys are "source:"+name for source keys and "session:"+key for
+// sessions. Session keys are opaque to the cache: callers pass a hash (hex or
+// similar) of whatever identifies the session, so item names leak nothing and
+// double as lock-file names. A Store is safe for concurrent use, also across
+// processes sharing the same dir.
+type Store struct {
+	b   Backend
+	dir string
+}
+
+// Keyring item key prefixes.
+const (
+	sourcePrefix  = "source:"
+	sessionPrefix = "session:"
+)
+
+// Open returns a Store over b that keeps its index and lock files in dir. dir
+// is a per-user state directory; it is created with mode 0700 on first write,
+// not by Open, so the read path never touches the disk.
+func Open(b Backend, dir string) *Store {
+	return &Store{b: b, dir: dir}
+}
+
+// Backend returns the keyring the Store uses.
+func (s *Store) Backend() Backend { return s.b }
+
+// Source returns the long-lived keys stored under name, or ErrNotFound. A
+// present but undecodable item is an error, not ErrNotFound, so a caller never
+// silently re-prompts over a damaged key.
+func (s *Store) Source(name string) (Credentials, error) {
+	if err := checkSourceName(name); err != nil {
+		return Credentials{}, err
+	}
+	data, err := s.b.Get(sourcePrefix + name)
+	if err != nil {
+		return Credentials{}, err
+	}
+	c, err := decodeSource(data)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("source %q: %w", name, err)
+	}
+	return c, nil
+}
+
+// SetSource stores long-lived keys under name, replacing any previous ones,
+// and records name in the index.
+func (s *Store) SetSource(name string, c Credentials) error {
+	if err := checkSourceName(name); err != nil {
+		return err
+	}
+	data, err := encodeSource(c)
+	if err != nil {
+		return err
+	}
+	if err := s.b.Set(sourcePrefix+name, data); err != nil {
+		return fmt.Errorf("store source %q in %s keyring: %w", name, s.b.Name(), err)
+	}
+	return s.updateIndex(func(ix *index) bool {
+		if ix.Sources[name] {
+			return false
+		}
+		ix.Sources[name] = true
+		return true
+	})
+}
+
+// DeleteSource removes the keys stored under name and its index record. It
+// leaves that source's sessions alone; see DeleteSessionsFrom. Deleting an
+// absent source is not an error.
+func (s *Store) DeleteSource(name string) error {
+	if err := checkSourceName(name); err != nil {
+		return err
+	}
+	if err := s.b.Delete(sourcePrefix + name); err != nil {
+		return fmt.Errorf("delete source %q from %s keyring: %w", name, s.b.Name(), err)
+	}
+	return s.updateIndex(func(ix *index) bool {
+		if !ix.Sources[name] {
+			return false
+		}
+		delete(ix.Sources, name)
+		return true
+	})
+}
+
+// Session returns the cached session under key. This is the hot path, run for
+// every AWS CLI command: one keyring read and a decode, no index or lock file
+// I/O. Any failure (absent, corrupt or undecodable item, invalid key, keyring
+// error or timeout) is reported as a miss, never as an error, so the caller
+// just fetches new credentials. Session does not judge expiry: the caller
+// decides how close to Expiration a session is still good.
+func (s *Store) Session(key string) (Session, bool) {
+	if checkKey(key) != nil {
+		return Session{}, false
+	}
+	data, err := s.b.Get(sessionPrefix + key)
+	if err != nil {
+		return Session{}, false
+	}
+	sess, err := decodeSession(data)
+	if err != nil {
+		return Session{}, false
+	}
+	return sess, true
+}
+
+// PutSession caches sess under key: it writes the keyring item, then the
+// index entry. If only the index update fails, the session is cached (and
+// Session finds it) but not listed; the error says so.
+func (s *Store) PutSession(key string, sess Session) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	data, err := encodeSession(sess)
+	if err != nil {
+		return err
+	}
+	if err := s.b.Set(sessionPrefix+key, data); err != nil {
+		return fmt.Errorf("store session in %s keyring: %w", s.b.Name(), err)
+	}
+	e := indexEntry{
+		Kind:       sess.Kind,
+		Source:     sess.Source,
+		RoleARN:    sess.RoleARN,
+		MFASerial:  sess.MFASerial,
+		Label:      sess.Label,
+		Expiration: sess.Expiration.UTC(),
+	}
+	if err := s.updateIndex(func(ix *index) bool {
+		if old, ok := ix.Sessions[key]; ok && old.equal(e) {
+			return false
+		}
+		ix.Sessions[key] = e
+		return true
+	}); err != nil {
+		return fmt.Errorf("session cached but not listed: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession removes the session under key from the keyring, then from the
+// index. Deleting an absent session is not an error.
+func (s *Store) DeleteSession(key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := s.b.Delete(sessionPrefix + key); err != nil {
+		return fmt.Errorf("delete session from %s keyring: %w", s.b.Name(), err)
+	}
+	return s.updateIndex(func(ix *index) bool {
+		if _, ok := ix.Sessions[key]; !ok {
+			return false
+		}
+		delete(ix.Sessions, key)
+		return true
+	})
+}
+
+// DeleteSessionsFrom removes every session whose index entry has Source ==
+// source (sessions missing from the index cannot be found and stay until they
+// are overwritten). It holds the index lock throughout, so a session another
+// process caches meanwhile is not dropped from the index while its item
+// survives. Failures are joined; entries whose items could not be deleted
+// stay listed.
+func (s *Store) DeleteSessionsFrom(source string) error {
+	var errs []error
+	err := s.updateIndex(func(ix *index) bool {
+		changed := false
+		for _, key := range sortedKeys(ix.Sessions) {
+			if ix.Sessions[key].Source != source {
+				continue
+			}
+			if err := s.b.Delete(sessionPrefix + key); err != nil {
+				errs = append(errs, fmt.Errorf("delete session %s from %s keyring: %w", key, s.b.Name(), err))
+				continue
+			}
+			delete(ix.Sessions, key)
+			changed = true
+		}
+		return changed
+	})
+	return errors.Join(append(errs, err)...)
+}
+
+// Entries lists the cached sessions recorded in the index, sorted by Source,
+// then Label, then Key. It reads only the index, never the keyring, so it
+// holds no secrets and does not check that the items still exist. A missing
+// or corrupt index lists nothing.
+func (s *Store) Entries() ([]Entry, error) {
+	ix, err := s.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	return ix.entries(), nil
+}
+
+// Sources lists the source names recorded in the index, sorted. Like Entries
+// it reads only the index.
+func (s *Store) Sources() ([]string, error) {
+	ix, err := s.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	return sortedKeys(ix.Sources), nil
+}
+
+// maxNameLen bounds source names and session keys; they end up in keyring
+// item names and file names.
+const maxNameLen = 128
+
+// checkSourceName accepts printable ASCII without spaces, so names stay
+// usable as keyring item names and on command lines.
+func checkSourceName(name string) error {
+	if name == "" || len(name) > maxNameLen {
+		return fmt.Errorf("invalid source name %q: want 1 to %d characters", name, maxNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c > '~' {
+			return fmt.Errorf("invalid source name %q: use printable ASCII without spaces", name)
+		}
+	}
+	return nil
+}
+
+// checkKey accepts session and lock keys: [A-Za-z0-9._-]{1,128}, and not "."
+// or "..". Callers pass hashes, so anything else is a bug; refusing it keeps
+// keys safe as file names.
+func checkKey(key string) error {
+	if key == "" || len(key) > maxNameLen || key == "." || key == ".." {
+		return fmt.Errorf("invalid cache key %q", key)
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("invalid cache key %q: only [A-Za-z0-9._-] allowed", key)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package cache
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+const systemName = "secret-service"
+
+// checkBus makes sure go-keyring will find an existing session bus, so godbus
+// never falls back to autolaunching one (running dbus-launch from an SSH,
+// container or CI session spawns a stray daemon and then hangs or fails
+// slowly). It is a couple of getenv calls and at most one stat.
+func checkBus() error {
+	if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" && addr != "autolaunch:" {
+		return nil
+	}
+	dir := os.Getenv("XDG_RUNTIME_DIR")
+	if !filepath.IsAbs(dir) { // unset or invalid: the systemd default
+		dir = "/run/user/" + strconv.Itoa(os.Getuid())
+	}
+	sock := filepath.Join(dir, "bus")
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return ErrNoSessionBus
+	}
+	// godbus only probes /run/user/<uid>/bus, not $XDG_RUNTIME_DIR/bus, before
+	// autolaunching; pin the address we found so it uses exactly this bus.
+	os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+escapeBusValue(sock))
+	return nil
+}
+
+// escapeBusValue escapes a D-Bus address value: bytes outside the
+// "optionally escaped" set [-0-9A-Za-z_/.\*] become %XX.
+func escapeBusValue(s string) string {
+	const hex = "0123456789abcdef"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z',
+			c == '-', c == '_', c == '/', c == '.', c == '\\', c == '*':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/credproc/credproc/credproc"
+	"github.com/credproc/credproc/credproc/awsconfig"
+)
+
+// Profile keys that make the AWS CLI ignore credential_process; setup
+// removes them from the profiles it writes.
+var conflictingKeys = []string{
+	"role_arn", "source_profile", "credential_source", "web_identity_token_file",
+	"sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes",
+	"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+}
+
+// loadProfileSettings reads the settings from profile name's
+// credential_process line in the AWS config file.
+func loadProfileSettings(name string) (*credproc.Settings, error) {
+	path := awsconfig.ConfigPath()
+	f, err := awsconfig.Load(path, awsconfig.Config)
+	if err != nil {
+		return nil, &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
+	}
+	p, ok := f.Profile(name)
+	if !ok {
+		return nil, &credproc.Error{
+			Msg:  fmt.Sprintf("no profile %q in %s", name, path),
+			Hint: "create it with `credproc setup " + name + " --source NAME --account ID`",
+		}
+	}
+	return settingsFromLine(name, p.Keys["credential_process"])
+}
+
+// settingsFromLine parses a credential_process line that credproc wrote.
+func settingsFromLine(profile, line string) (*credproc.Settings, error) {
+	notOurs := &credproc.Error{
+		Msg:  fmt.Sprintf("profile %q does not run credproc (its credential_process is not a credproc line)", profile),
+		Hint: "write it with `credproc setup " + profile + " …`",
+	}
+	if line == "" {
+		return nil, notOurs
+	}
+	argv, err := awsconfig.SplitCommand(line)
+	if err != nil || len(argv) < 2 || !strings.HasPrefix(filepath.Base(argv[0]), "credproc") {
+		return nil, notOurs
+	}
+	args := argv[1:]
+	if args[0] == "process" {
+		args = args[1:]
+	}
+	fs := newFlagSet("credential_process")
+	var s credproc.Settings
+	s.RegisterFlags(fs)
+	if pos, err := parseFlags(fs, args); err != nil || len(pos) > 0 {
+		return nil, notOurs
+	}
+	return &s, nil
+}
+
+// selfPath is the absolute path of this binary, for credential_process.
+func selfPath() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find credproc's own path: %w", err)
+	}
+	return filepath.Abs(exe)
+}
+
+// processLine renders the credential_process line for s.
+func processLine(s *credproc.Settings) (string, error) {
+	exe, err := selfPath()
+	if err != nil {
+		return "", err
+	}
+	return awsconfig.JoinCommand(append([]string{exe}, s.Args()...)), nil
+}
+
+// profileNameOK rejects names that cannot be an AWS profile section.
+func profileNameOK(name string) error {
+	if name == "" || strings.ContainsAny(name, "[]=;#\r\n\t ") || len(name) > 128 {
+		return usagef("invalid profile name %q: use letters, digits and -_.@", name)
+	}
+	return nil
+}
+
+// cmdSetup writes one credproc profile.
+func cmdSetup(ctx context.Context, u *ui, args []string) error {
+	fs := newFlagSet("setup")
+	var s credproc.Settings
+	s.RegisterFlags(fs)
+	account := fs.String("account", "", "member account ID (12 digits)")
+	roleName := fs.String("role-name", credproc.DefaultRoleName, "role name in the member account")
+	org := fs.Bool("org", false, "write a profile for every member account of the organization")
+	prefix := fs.String("prefix", "", "with --org: prefix of the profile names")
+	dryRun := fs.Bool("dry-run", false, "with --org: print the change as a diff and write nothing")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *org {
+		return cmdSetupOrg(ctx, u, orgSetup{settings: s, roleName: *roleName, prefix: *prefix, dryRun: *dryRun, flags: fs, positional: pos})
+	}
+	if *prefix != "" || *dryRun {
+		return usagef("setup: --prefix and --dry-run go with --org")
+	}
+	if len(pos) != 1 {
+		return usagef("setup: give exactly one profile name")
+	}
+	name := pos[0]
+	if err := profileNameOK(name); err != nil {
+		return err
+	}
+	roleNameSet := false
+	fs.Visit(func(f *flag.Flag) { roleNameSet = roleNameSet || f.Name == "role-name" })
+	switch {
+	case *account != "" && s.RoleARN != "":
+		return usagef("setup: give --account or --role-arn, not both")
+	case *account != "":
+		arn, err := credproc.RoleARN(s.Region, *account, *roleName)
+		if err != nil {
+			return err
+		}
+		s.RoleARN = arn
+	case s.RoleARN != "" && roleNameSet:
+		return usagef("setup: --role-name goes with --account; --role-arn already names the role")
+	case s.RoleARN == "":
+		return usagef("setup: give --account ID (with optional --role-name) or --role-arn ARN")
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	line, err := processLine(&s)
+	if err != nil {
+		return err
+	}
+	if err := writeProfiles(u, []profileWrite{{name: name, settings: &s, line: line}}); err != nil {
+		return err
+	}
+	if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
+		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): %s will get 1h sessions; add --mfa-direct for %s", name, s.Duration)
+	}
+	warnSourceMissing(ctx, u, s.Source)
+	u.infof("wrote profile %s to %s", name, awsconfig.ConfigPath())
+	u.infof("hint: try `aws sts get-caller-identity --profile %s`", name)
+	return nil
+}
+
+type profileWrite struct {
+	name     string
+	settings *credproc.Settings
+	line     string
+	extra    []awsconfig.KV
+}
+
+// writeProfiles writes profiles to the AWS config file in one atomic write.
+func writeProfiles(u *ui, ps []profileWrite) error {
+	path := awsconfig.ConfigPath()
+	f, err := awsconfig.Load(path, awsconfig.Config)
+	if err != nil {
+		return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
+	}
+	creds, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
+	for _, p := range ps {
+		kv := []awsconfig.KV{{Key: "credential_process", Value: p.line}}
+		if p.settings.Region != "" {
+			kv = append(kv, awsconfig.KV{Key: "region", Value: p.settings.Region})
+		}
+		kv = append(kv, p.extra...)
+		if old, ok := f.Profile(p.name); ok {
+			for _, k := range conflictingKeys {
+				if old.Keys[k] != "" {
+					u.warnf("removed %s from profile %s: the AWS CLI would use it instead of credential_process", k, p.name)
+				}
+			}
+		}
+		if err := f.SetProfile(p.name, kv, conflictingKeys); err != nil {
+			return fmt.Errorf("profile %s: %w", p.name, err)
+		}
+		if creds != nil {
+			if cp, ok := creds.Profile(p.name); ok && cp.Keys["aws_access_key_id"] != "" {
+				u.warnf("%s has keys for [%s], which the AWS CLI uses before credential_process; remove them", awsconfig.CredentialsPath(), p.name)
+			}
+		}
+	}
+	if !f.Changed() {
+		return nil
+	}
+	if err := f.Save(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc"
+	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/credproc/prompt"
+)
+
+var (
+	sourceNameRe = regexp.MustCompile(`^[A-Za-z0-9_.@+=-]{1,64}$`)
+	accessKeyRe  = regexp.MustCompile(`^AKIA[A-Z0-9]{12,124}$`)
+	secretKeyRe  = regexp.MustCompile(`^[A-Za-z0-9/+=]{16,128}$`)
+)
+
+func checkSourceName(name string) error {
+	if !sourceNameRe.MatchString(name) {
+		return usagef("invalid source name %q: use up to 64 letters, digits and _.@+=-", name)
+	}
+	return nil
+}
+
+// checkKeys validates an access key pair without ever quoting the secret.
+func checkKeys(akid, secret string) error {
+	switch {
+	case strings.HasPrefix(akid, "ASIA"):
+		return &credproc.Error{Msg: "that is a temporary access key (ASIA…): credproc stores an IAM user's long-lived key (AKIA…)",
+			Hint: "for temporary credentials, name their AWS profile with --source instead"}
+	case !accessKeyRe.MatchString(akid):
+		return &credproc.Error{Msg: "that is not an access key ID: an IAM user's key ID looks like AKIAIOSFODNN7EXAMPLE"}
+	case !secretKeyRe.MatchString(secret):
+		return &credproc.Error{Msg: "that is not a secret access key: it is 40 characters of letters, digits, / and +"}
+	}
+	return nil
+}
+
+// cmdAdd stores an IAM user's long-lived key pair under a source name.
+func cmdAdd(ctx context.Context, u *ui, args []string) error {
+	fs := newFlagSet("add")
+	fromEnv := fs.Bool("env", false, "read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("add: give exactly one source name (secret keys are never taken as arguments)")
+	}
+	name := pos[0]
+	if err := checkSourceName(name); err != nil {
+		return err
+	}
+	var akid, secret string
+	if *fromEnv {
+		akid, secret = os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+		if akid == "" || secret == "" {
+			return &credproc.Error{Msg: "add --env: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set"}
+		}
+	} else {
+		t, err := prompt.Open()
+		if err != nil {
+			return &credproc.Error{Msg: "add: no terminal to ask for the key on", Hint: "run it in a terminal, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY and use --env", Err: err}
+		}
+		defer t.Close()
+		if akid, err = t.ReadLine("Access key ID: "); err != nil {
+			return err
+		}
+		if secret, err = t.ReadSecret("Secret access key: "); err != nil {
+			return err
+		}
+	}
+	if err := checkKeys(akid, secret); err != nil {
+		return err
+	}
+	st := openStore()
+	if err := st.SetSource(name, cache.Credentials{AccessKeyID: akid, SecretAccessKey: secret}); err != nil {
+		return &credproc.Error{Msg: fmt.Sprintf("store source %q in the %s keyring: %v", name, st.Backend().Name(), err), Err: err}
+	}
+	// Sessions made with the old key must not outlive it.
+	if err := st.DeleteSessionsFrom(name); err != nil {
+		u.warnf("could not drop the sessions cached from the old key: %v", err)
+	}
+	u.infof("stored access key %s as source %q in the %s keyring", akid, name, st.Backend().Name())
+	return nil
+}
+
+// cmdRemove deletes a stored source and the sessions made from it.
+func cmdRemove(u *ui, args []string) error {
+	pos, err := parseFlags(newFlagSet("remove"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("remove: give exactly one source name")
+	}
+	if err := checkSourceName(pos[0]); err != nil {
+		return err
+	}
+	st := openStore()
+	if _, err := st.Source(pos[0]); errors.Is(err, cache.ErrNotFound) {
+		return &credproc.Error{Msg: fmt.Sprintf("no source named %q in the keyring", pos[0]), Hint: "`credproc list` shows the stored sources"}
+	}
+	if err := st.DeleteSessionsFrom(pos[0]); err != nil {
+		return err
+	}
+	if err := st.DeleteSource(pos[0]); err != nil {
+		return err
+	}
+	u.infof("removed source %q and its cached sessions", pos[0])
+	return nil
+}
+
+// warnSourceMissing warns at setup time about a source that does not exist
+// yet: setup may come before add, so it is not an error.
+func warnSourceMissing(ctx context.Context, u *ui, source string) {
+	name := strings.TrimPrefix(strings.TrimPrefix(source, credproc.KeyringPrefix), credproc.ProfilePrefix)
+	if !strings.HasPrefix(source, credproc.ProfilePrefix) {
+		if _, err := openStore().Source(name); err == nil {
+			return
+		}
+	}
+	if !strings.HasPrefix(source, credproc.KeyringPrefix) {
+		for _, p := range []struct {
+			path string
+			kind awsconfig.Kind
+		}{{awsconfig.ConfigPath(), awsconfig.Config}, {awsconfig.CredentialsPath(), awsconfig.Credentials}} {
+			if f, err := awsconfig.Load(p.path, p.kind); err == nil {
+				if _, ok := f.Profile(name); ok {
+					return
+				}
+			}
+		}
+	}
+	u.warnf("no source named %q yet: store the IAM user's key with `credproc add %s`", name, name)
+}
+
+// cmdList prints stored sources and cached sessions, never a secret.
+func cmdList(u *ui, args []string) error {
+	if pos, err := parseFlags(newFlagSet("list"), args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("list takes no arguments")
+	}
+	st := openStore()
+	sources, err := st.Sources()
+	if err != nil {
+		return err
+	}
+	entries, err := st.Entries()
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(u.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "KIND\tSOURCE\tROLE / MFA DEVICE\tEXPIRES")
+	now := time.Now()
+	for _, name := range sources {
+		fmt.Fprintf(w, "source\t%s\t-\tnever (long-lived key)\n", name)
+	}
+	for _, e := range entries {
+		what := e.RoleARN
+		if what == "" {
+			what = e.MFASerial
+		}
+		if what == "" {
+			what = "-"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.Kind, e.Source, what, expiry(e.Expiration, now))
+	}
+	return w.Flush()
+}
+
+func expiry(t, now time.Time) string {
+	switch {
+	case t.IsZero():
+		return "never (long-lived key)"
+	case !t.After(now):
+		return "expired " + t.UTC().Format(time.RFC3339)
+	}
+	left := t.Sub(now).Round(time.Minute)
+	return fmt.Sprintf("%s (in %dh%02dm)", t.UTC().Format(time.RFC3339), int(left.Hours()), int(left.Minutes())%60)
+}
+
+// cmdForget drops cached sessions: one profile's, or all of them.
+func cmdForget(u *ui, args []string) error {
+	fs := newFlagSet("forget")
+	all := fs.Bool("all", false, "drop every cached session, MFA sessions included")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	st := openStore()
+	switch {
+	case *all && len(pos) == 0:
+		entries, err := st.Entries()
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, e := range entries {
+			if e.Kind == "source" {
+				continue
+			}
+			if err := st.DeleteSession(e.Key); err != nil {
+				return err
+			}
+			n++
+		}
+		u.infof("dropped %d cached sessions", n)
+		return nil
+	case !*all && len(pos) == 1:
+		s, err := loadProfileSettings(pos[0])
+		if err != nil {
+			return err
+		}
+		r := newResolver(u)
+		key := r.CacheKeyFor(s)
+		if err := st.DeleteSession(key); err != nil {
+			return err
+		}
+		u.infof("dropped the cached session of profile %s", pos[0])
+		return nil
+	}
+	return usagef("forget: give a profile name or --all")
+}

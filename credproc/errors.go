@@ -1,0 +1,125 @@
+package credproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// Error is a failure explained in the user's terms: Msg says what went
+// wrong, Hint (optional) what to do next. Neither ever holds a secret.
+type Error struct {
+	Msg  string
+	Hint string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Hint returns the hint attached to err, if any.
+func Hint(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Hint
+	}
+	return ""
+}
+
+// ErrorCode returns the AWS error code inside err ("AccessDenied", …), or "".
+func ErrorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+func errorMessage(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return strings.TrimSpace(api.ErrorMessage())
+	}
+	return err.Error()
+}
+
+// isBadMFACode reports whether STS rejected the MFA code itself.
+func isBadMFACode(err error) bool {
+	return ErrorCode(err) == "AccessDenied" && strings.Contains(errorMessage(err), "MultiFactorAuthentication failed")
+}
+
+// stsCall names one STS call for messages.
+type stsCall struct {
+	op        string // "AssumeRole", "GetSessionToken", "GetCallerIdentity"
+	role      string // role ARN for AssumeRole
+	source    string // source name
+	mfaSerial string
+	mfaUsed   bool // the call was signed by, or carried, MFA
+	chained   bool // signed with temporary credentials
+	endpoint  Endpoint
+}
+
+// explain turns an STS failure into an Error that says what to do.
+func explain(c stsCall, err error) error {
+	var done *Error
+	if errors.As(err, &done) {
+		return err // already explained (no terminal, mfa-process failure)
+	}
+	code := ErrorCode(err)
+	target := c.op
+	if c.role != "" {
+		target = c.op + " " + c.role
+	}
+	e := &Error{Err: err, Msg: fmt.Sprintf("%s failed: %s (%s)", target, errorMessage(err), code)}
+	switch {
+	case code == "":
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
+			e.Msg = fmt.Sprintf("%s: cannot reach STS in %s: %v", target, c.endpoint.Region, err)
+			e.Hint = "check the network, the region and any endpoint URL (AWS_ENDPOINT_URL_STS, --endpoint-url)"
+		} else {
+			e.Msg = fmt.Sprintf("%s: %v", target, err)
+		}
+	case isBadMFACode(err):
+		e.Msg = fmt.Sprintf("the MFA code for %s was not accepted (%s)", c.mfaSerial, code)
+		e.Hint = "enter the current code; a code can be used only once, so wait for the next one if you just used it"
+	case code == "AccessDenied" && c.op == "AssumeRole":
+		e.Msg = fmt.Sprintf("not allowed to assume %s (AccessDenied): %s", c.role, errorMessage(err))
+		acct := ""
+		if p, perr := ParseRoleARN(c.role); perr == nil {
+			acct = p.Account
+		}
+		hint := "either the source identity lacks sts:AssumeRole on " + c.role +
+			", or the role's trust policy in account " + acct + " does not trust the source's account or user"
+		if !c.mfaUsed {
+			hint += "; if the trust policy requires MFA, add --mfa-serial"
+		}
+		hint += "; if it requires an external ID, add --external-id; `credproc doctor` checks each step"
+		e.Hint = hint
+	case code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch":
+		if c.chained {
+			e.Msg = fmt.Sprintf("%s: the temporary credentials were rejected (%s)", target, code)
+			e.Hint = "run `credproc forget --all` and try again"
+		} else {
+			e.Msg = fmt.Sprintf("%s: the access key of source %q was rejected (%s)", target, c.source, code)
+			e.Hint = "the key is wrong, deleted or deactivated: store a current one with `credproc add " + c.source + "`"
+		}
+	case code == "ExpiredToken":
+		e.Msg = fmt.Sprintf("%s: the credentials of source %q have expired (ExpiredToken)", target, c.source)
+		e.Hint = "refresh the source profile's credentials (for SSO: aws sso login), then try again"
+	case code == "ValidationError" && strings.Contains(errorMessage(err), "role chaining"):
+		e.Msg = fmt.Sprintf("%s: a role assumed with temporary credentials lasts at most 1h (role chaining)", target)
+		e.Hint = "use --duration 1h, or --mfa-direct to assume the role with the MFA code and long-lived keys"
+	case code == "ValidationError" && strings.Contains(errorMessage(err), "MaxSessionDuration"):
+		e.Msg = fmt.Sprintf("%s: the requested duration exceeds the role's maximum session duration", target)
+		e.Hint = "lower --duration, or raise the role's maximum session duration in IAM"
+	case code == "AccessDenied" && c.op == "GetSessionToken" && strings.Contains(errorMessage(err), "session credentials"):
+		e.Msg = fmt.Sprintf("GetSessionToken: source %q already has temporary credentials", c.source)
+		e.Hint = "use --mfa-direct for this profile"
+	}
+	return e
+}

@@ -1,0 +1,353 @@
+package credproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/prompt"
+)
+
+// mfaSessionMargin is how long an MFA session must still be valid to sign
+// one more AssumeRole: the role session outlives it, so reuse it to the end.
+const mfaSessionMargin = time.Minute
+
+// maxCodeTries is how often a terminal user may retype a rejected MFA code.
+const maxCodeTries = 3
+
+// Resolver gets credentials for settings, from the cache when it can.
+type Resolver struct {
+	Store *cache.Store
+	// Getenv reads the environment (os.Getenv when nil).
+	Getenv func(string) string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Notices receives non-fatal messages; the AWS CLI hides it.
+	Notices io.Writer
+	// OpenTerminal opens the terminal for prompts (prompt.Open when nil).
+	OpenTerminal func() (*prompt.Terminal, error)
+	// LockWait bounds the wait for another credproc refreshing the same
+	// credentials (default 90 s: long enough for the holder's MFA prompt).
+	LockWait time.Duration
+}
+
+func (r *Resolver) getenv(k string) string {
+	if r.Getenv != nil {
+		return r.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Resolver) notice(format string, a ...any) {
+	if r.Notices != nil {
+		fmt.Fprintf(r.Notices, "credproc: "+format+"\n", a...)
+	}
+}
+
+// fresh reports whether cached credentials may still be handed out.
+func (r *Resolver) fresh(c cache.Credentials, window time.Duration) bool {
+	return c.Expiration.Sub(r.now()) > window
+}
+
+// Cached returns the cached credentials for s without any network call or
+// lock, or false. It is the hot path of every AWS command.
+func (r *Resolver) Cached(s *Settings) (cache.Credentials, bool) {
+	sess, ok := r.Store.Session(r.CacheKeyFor(s))
+	if !ok || !r.fresh(sess.Credentials, s.RefreshWindow) {
+		return cache.Credentials{}, false
+	}
+	return sess.Credentials, true
+}
+
+// CacheKeyFor is the cache key of the credentials s hands out. The endpoint
+// comes from settings and environment only, so the hot path reads no file.
+func (r *Resolver) CacheKeyFor(s *Settings) string {
+	ep := endpointFor(s, r.getenv, nil)
+	if s.RoleARN == "" {
+		return s.MFASessionKey(ep.URL)
+	}
+	return s.SessionKey(ep.URL)
+}
+
+// mfaKey is the cache key of the MFA session that s's roles are assumed with.
+func (r *Resolver) mfaKey(s *Settings) string {
+	return s.MFASessionKey(endpointFor(s, r.getenv, nil).URL)
+}
+
+// Credentials returns credentials for s: cached ones while they have more
+// than the refresh window left, else new ones from STS, cached before they
+// are returned. Concurrent callers for the same settings make one STS call
+// chain between them.
+func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credentials, error) {
+	if c, ok := r.Cached(s); ok {
+		return c, nil
+	}
+	if s.RoleARN == "" {
+		src, err := r.loadSource(ctx, s)
+		if err != nil {
+			return cache.Credentials{}, err
+		}
+		return r.baseSession(ctx, s, src, s.RefreshWindow)
+	}
+	key := r.CacheKeyFor(s)
+	unlock, err := r.lock(ctx, key)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	defer unlock()
+	// Another credproc may have refreshed them while this one waited.
+	if c, ok := r.Cached(s); ok {
+		return c, nil
+	}
+	src, err := r.loadSource(ctx, s)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	c, err := r.assumeRole(ctx, s, src)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	err = r.Store.PutSession(key, cache.Session{Credentials: c, Kind: "role", Source: s.Source, RoleARN: s.RoleARN, MFASerial: s.MFASerial})
+	if err != nil {
+		// The credentials are good; the next call will just fetch again.
+		r.notice("could not cache the role credentials: %v", err)
+	}
+	return c, nil
+}
+
+func (r *Resolver) lock(ctx context.Context, key string) (func(), error) {
+	wait := r.LockWait
+	if wait == 0 {
+		wait = 90 * time.Second
+	}
+	lctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	unlock, err := r.Store.Lock(lctx, key)
+	if err != nil {
+		return nil, &Error{
+			Msg:  fmt.Sprintf("waited %s for another credproc refreshing the same credentials: %v", wait, err),
+			Hint: "if a credproc is stuck at an MFA prompt in another terminal, answer or stop it",
+			Err:  err,
+		}
+	}
+	return unlock, nil
+}
+
+// loadedSource is the source credentials plus the profile they came from.
+type loadedSource struct {
+	creds   cache.Credentials
+	profile map[string]string // AWS profile keys when the source is a profile
+}
+
+func (l *loadedSource) temporary() bool { return l.creds.SessionToken != "" }
+
+// assumeRole gets new role credentials for s, through an MFA session when
+// configured. It runs under the role's cache lock.
+func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSource) (cache.Credentials, error) {
+	ep := endpointFor(s, r.getenv, src.profile)
+	call := stsCall{op: "AssumeRole", role: s.RoleARN, source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}
+	in := &sts.AssumeRoleInput{
+		RoleArn:         aws.String(s.RoleARN),
+		RoleSessionName: aws.String(s.sessionName()),
+		ExternalId:      nonEmpty(s.ExternalID),
+		Policy:          nonEmpty(s.Policy),
+	}
+	signer := src.creds
+	switch {
+	case s.usesMFASession() && !src.temporary():
+		sess, err := r.baseSession(ctx, s, src, mfaSessionMargin)
+		if err != nil {
+			return cache.Credentials{}, err
+		}
+		signer, call.chained, call.mfaUsed = sess, true, true
+	case s.MFASerial != "":
+		// Direct mode, or a source that already holds temporary keys and so
+		// cannot get an MFA session: the code goes with AssumeRole.
+		call.mfaUsed = true
+		in.SerialNumber = aws.String(s.MFASerial)
+	}
+	call.chained = call.chained || src.temporary()
+	// A clamp is said once on the terminal when the MFA code is entered, and by setup.
+	d := s.roleDuration(call.chained)
+	if d != 0 {
+		in.DurationSeconds = aws.Int32(int32(d / time.Second))
+	}
+	out, err := withMFACode(ctx, r, s, in.SerialNumber != nil, func(code string) (*sts.AssumeRoleOutput, error) {
+		if code != "" {
+			in.TokenCode = aws.String(code)
+		}
+		return stsClient(ep, signer).AssumeRole(ctx, in)
+	})
+	if err != nil {
+		if call.chained && s.usesMFASession() && isStaleSession(err) {
+			// The cached MFA session was revoked or expired early: drop it so
+			// the next call asks for a new code instead of failing forever.
+			_ = r.Store.DeleteSession(r.mfaKey(s))
+		}
+		return cache.Credentials{}, explain(call, err)
+	}
+	if out.Credentials == nil {
+		return cache.Credentials{}, &Error{Msg: "AssumeRole " + s.RoleARN + ": STS returned no credentials"}
+	}
+	c := toCache(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+	if err := checkIssued(c); err != nil {
+		return cache.Credentials{}, fmt.Errorf("AssumeRole %s: %w", s.RoleARN, err)
+	}
+	return c, nil
+}
+
+func isStaleSession(err error) bool {
+	switch ErrorCode(err) {
+	case "ExpiredToken", "InvalidClientTokenId":
+		return true
+	}
+	return false
+}
+
+// checkIssued rejects an STS reply that cannot be used or cached.
+func checkIssued(c cache.Credentials) error {
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" || c.SessionToken == "" || c.Expiration.IsZero() {
+		return errors.New("STS returned incomplete credentials")
+	}
+	return nil
+}
+
+// baseSession returns the source's session credentials from GetSessionToken
+// (MFA-authenticated when s has an MFA serial), cached under their own key
+// so one MFA code serves every profile of that source and device. A source
+// that is already temporary is returned as it is.
+func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSource, window time.Duration) (cache.Credentials, error) {
+	if src.temporary() {
+		if s.RoleARN == "" && src.creds.Expiration.IsZero() {
+			// Without an expiry the AWS CLI would never ask again.
+			return cache.Credentials{}, &Error{Msg: fmt.Sprintf("source %q holds temporary keys without an expiry", s.Source)}
+		}
+		return src.creds, nil
+	}
+	ep := endpointFor(s, r.getenv, src.profile)
+	key := r.mfaKey(s)
+	if sess, ok := r.Store.Session(key); ok && r.fresh(sess.Credentials, window) {
+		return sess.Credentials, nil
+	}
+	unlock, err := r.lock(ctx, key)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	defer unlock()
+	if sess, ok := r.Store.Session(key); ok && r.fresh(sess.Credentials, window) {
+		return sess.Credentials, nil
+	}
+	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(s.MFADuration / time.Second))}
+	if s.MFASerial != "" {
+		in.SerialNumber = aws.String(s.MFASerial)
+	}
+	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*sts.GetSessionTokenOutput, error) {
+		if code != "" {
+			in.TokenCode = aws.String(code)
+		}
+		return stsClient(ep, src.creds).GetSessionToken(ctx, in)
+	})
+	if err != nil {
+		return cache.Credentials{}, explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
+	}
+	if out.Credentials == nil {
+		return cache.Credentials{}, &Error{Msg: "GetSessionToken: STS returned no credentials"}
+	}
+	c := toCache(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+	if err := checkIssued(c); err != nil {
+		return cache.Credentials{}, fmt.Errorf("GetSessionToken: %w", err)
+	}
+	kind := "session"
+	if s.MFASerial != "" {
+		kind = "mfa"
+	}
+	if err := r.Store.PutSession(key, cache.Session{Credentials: c, Kind: kind, Source: s.Source, MFASerial: s.MFASerial}); err != nil {
+		r.notice("could not cache the MFA session: %v", err)
+	}
+	return c, nil
+}
+
+// withMFACode runs call with a fresh MFA code when needed. On a terminal a
+// rejected code is asked for again; an mfa-process code is tried once.
+func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bool, call func(code string) (T, error)) (T, error) {
+	var zero T
+	if !needed {
+		return call("")
+	}
+	if s.MFAProcess != "" {
+		code, err := runMFAProcess(ctx, s.MFAProcess)
+		if err != nil {
+			return zero, err
+		}
+		out, err := call(code)
+		if err == nil || !isBadMFACode(err) {
+			return out, err
+		}
+		// AWS takes each code once: another profile may have just used this
+		// one. Try once more with the next code, if the command gives one.
+		next, err2 := nextMFACode(ctx, s.MFAProcess, code)
+		if err2 != nil {
+			return out, err
+		}
+		return call(next)
+	}
+	t, err := r.openTerminal()
+	if err != nil {
+		return zero, &Error{
+			Msg:  fmt.Sprintf("an MFA code for %s is needed, but there is no terminal to ask on", s.MFASerial),
+			Hint: "run the same aws command once in a terminal, or give the profile a code source with `credproc setup … --mfa-process CMD`",
+			Err:  err,
+		}
+	}
+	defer t.Close()
+	for try := 1; ; try++ {
+		code, err := t.ReadLine(fmt.Sprintf("credproc: MFA code for %s: ", s.MFASerial))
+		if err != nil {
+			return zero, err
+		}
+		if !validCode(code) {
+			t.Printf("credproc: an MFA code is 6 digits\n")
+			if try < maxCodeTries {
+				continue
+			}
+			return zero, &Error{Msg: fmt.Sprintf("no valid MFA code for %s after %d tries", s.MFASerial, try)}
+		}
+		out, err := call(code)
+		if err == nil || !isBadMFACode(err) || try >= maxCodeTries {
+			if err == nil && s.usesMFASession() && s.RoleARN != "" && s.Duration > ChainedRoleLimit {
+				t.Printf("credproc: role sessions from this MFA session last 1h (AWS role chaining limit); use --mfa-direct for %s\n", formatDuration(s.Duration))
+			}
+			return out, err
+		}
+		t.Printf("credproc: that MFA code was not accepted; try the next one\n")
+	}
+}
+
+func (r *Resolver) openTerminal() (*prompt.Terminal, error) {
+	if r.OpenTerminal != nil {
+		return r.OpenTerminal()
+	}
+	return prompt.Open()
+}
+
+func validCode(c string) bool {
+	if len(c) != 6 {
+		return false
+	}
+	return strings.Trim(c, "0123456789") == ""
+}

@@ -1,0 +1,221 @@
+package credproc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsconfig"
+)
+
+// Source name prefixes that pick where the source keys come from when a
+// keyring entry and an AWS profile share a name (the keyring wins otherwise).
+const (
+	KeyringPrefix = "keyring:"
+	ProfilePrefix = "profile:"
+)
+
+// depthEnv guards against a profile whose source runs credproc for itself.
+const depthEnv = "CREDPROC_DEPTH"
+
+// processTimeout bounds a source profile's credential_process or the AWS
+// CLI export, and an mfa-process command.
+const processTimeout = 2 * time.Minute
+
+// loadSource finds the source keys for s: the keyring entry named by
+// s.Source, else the AWS profile of that name.
+func (r *Resolver) loadSource(ctx context.Context, s *Settings) (*loadedSource, error) {
+	name, fromProfile, fromKeyring := s.Source, false, false
+	switch {
+	case strings.HasPrefix(name, KeyringPrefix):
+		name, fromKeyring = strings.TrimPrefix(name, KeyringPrefix), true
+	case strings.HasPrefix(name, ProfilePrefix):
+		name, fromProfile = strings.TrimPrefix(name, ProfilePrefix), true
+	}
+	if !fromProfile {
+		c, err := r.Store.Source(name)
+		if err == nil {
+			return &loadedSource{creds: c}, nil
+		}
+		if !errors.Is(err, cache.ErrNotFound) {
+			return nil, &Error{Msg: fmt.Sprintf("read source %q from the keyring: %v", name, err), Err: err}
+		}
+		if fromKeyring {
+			return nil, noSource(name)
+		}
+	}
+	return r.profileSource(ctx, name, fromProfile)
+}
+
+func noSource(name string) error {
+	return &Error{
+		Msg:  fmt.Sprintf("no source named %q: neither a keyring entry nor an AWS profile", name),
+		Hint: "store the IAM user's access key with `credproc add " + name + "`",
+	}
+}
+
+// profileSource reads source keys from an ordinary AWS profile: static keys
+// in the credentials or config file, or the profile's credential_process.
+// Other kinds (SSO, role_arn, web identity) are resolved by the AWS CLI,
+// which defines them: `aws configure export-credentials`.
+func (r *Resolver) profileSource(ctx context.Context, name string, explicit bool) (*loadedSource, error) {
+	cfg, err := awsconfig.Load(awsconfig.ConfigPath(), awsconfig.Config)
+	if err != nil {
+		return nil, &Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
+	}
+	creds, err := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
+	if err != nil {
+		return nil, &Error{Msg: err.Error(), Hint: "fix the AWS credentials file; credproc changed nothing", Err: err}
+	}
+	cp, inConfig := cfg.Profile(name)
+	kp, inCreds := creds.Profile(name)
+	if !inConfig && !inCreds {
+		return nil, noSource(name)
+	}
+	keys := map[string]string{}
+	for k, v := range cp.Keys {
+		keys[k] = v
+	}
+	// The credentials file wins over the config file, as in the AWS CLI.
+	for k, v := range kp.Keys {
+		keys[k] = v
+	}
+	src := &loadedSource{profile: keys}
+	switch {
+	case keys["aws_access_key_id"] != "" && keys["aws_secret_access_key"] != "":
+		src.creds = cache.Credentials{AccessKeyID: keys["aws_access_key_id"], SecretAccessKey: keys["aws_secret_access_key"], SessionToken: keys["aws_session_token"]}
+	case keys["credential_process"] != "":
+		argv, err := awsconfig.SplitCommand(keys["credential_process"])
+		if err != nil {
+			return nil, &Error{Msg: fmt.Sprintf("profile %s: credential_process: %v", name, err), Err: err}
+		}
+		if src.creds, err = r.runProcess(ctx, "profile "+name+" credential_process", argv); err != nil {
+			return nil, err
+		}
+	default:
+		argv := []string{"aws", "configure", "export-credentials", "--profile", name, "--format", "process"}
+		if src.creds, err = r.runProcess(ctx, "aws configure export-credentials --profile "+name, argv); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
+}
+
+// runProcess runs a credential_process-style command and reads its JSON.
+// Its stderr is passed through (it may prompt, e.g. for SSO).
+func (r *Resolver) runProcess(ctx context.Context, what string, argv []string) (cache.Credentials, error) {
+	depth, _ := strconv.Atoi(r.getenv(depthEnv))
+	if depth >= 3 {
+		return cache.Credentials{}, &Error{Msg: what + ": sources nest too deeply (does the profile's source run credproc for itself?)"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), depthEnv+"="+strconv.Itoa(depth+1))
+	cmd.Stderr = os.Stderr
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
+	}
+	c, err := ParseProcessOutput(out.Bytes())
+	if err != nil {
+		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
+	}
+	return c, nil
+}
+
+// ProcessOutput is the credential_process JSON document.
+type ProcessOutput struct {
+	Version         int    `json:"Version"`
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey"`
+	SessionToken    string `json:"SessionToken,omitempty"`
+	Expiration      string `json:"Expiration,omitempty"`
+}
+
+// NewProcessOutput renders c as credential_process JSON.
+func NewProcessOutput(c cache.Credentials) ProcessOutput {
+	o := ProcessOutput{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+	if !c.Expiration.IsZero() {
+		o.Expiration = c.Expiration.UTC().Format(time.RFC3339)
+	}
+	return o
+}
+
+// ParseProcessOutput reads credential_process JSON as the AWS SDKs do:
+// Version must be the number 1, keys non-empty, Expiration RFC 3339.
+// Its errors never quote the input, which holds secrets.
+func ParseProcessOutput(b []byte) (cache.Credentials, error) {
+	var o ProcessOutput
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&o); err != nil {
+		return cache.Credentials{}, errors.New("output is not credential_process JSON")
+	}
+	if o.Version != 1 {
+		return cache.Credentials{}, fmt.Errorf("output has Version %d, want 1", o.Version)
+	}
+	if o.AccessKeyID == "" || o.SecretAccessKey == "" {
+		return cache.Credentials{}, errors.New("output lacks AccessKeyId or SecretAccessKey")
+	}
+	c := cache.Credentials{AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretAccessKey, SessionToken: o.SessionToken}
+	if o.Expiration != "" {
+		t, err := time.Parse(time.RFC3339, o.Expiration)
+		if err != nil {
+			return cache.Credentials{}, errors.New("output has an Expiration that is not RFC 3339")
+		}
+		c.Expiration = t.UTC()
+	}
+	return c, nil
+}
+
+// runMFAProcess runs the profile's mfa-process command (no shell, split as
+// the AWS CLI splits credential_process) and returns the code it printed.
+func runMFAProcess(ctx context.Context, command string) (string, error) {
+	argv, err := awsconfig.SplitCommand(command)
+	if err != nil || len(argv) == 0 {
+		return "", &Error{Msg: fmt.Sprintf("mfa-process %q: cannot split the command: %v", command, err)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", &Error{Msg: fmt.Sprintf("mfa-process %s: %v", argv[0], err), Hint: "run the command by hand to see why it fails", Err: err}
+	}
+	code := strings.TrimSpace(string(out))
+	if !validCode(code) {
+		return "", &Error{Msg: fmt.Sprintf("mfa-process %s printed no 6-digit MFA code", argv[0]), Hint: "the command must print only the current code"}
+	}
+	return code, nil
+}
+
+// nextMFACode waits for mfa-process to print a code other than used: TOTP
+// codes change every 30 seconds. A command whose code does not change by
+// the next step is not a TOTP source, and the caller gives up.
+func nextMFACode(ctx context.Context, command, used string) (string, error) {
+	const step = 30 * time.Second
+	wait := time.Until(time.Now().Truncate(step).Add(step + time.Second))
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-time.After(wait):
+	}
+	code, err := runMFAProcess(ctx, command)
+	if err != nil {
+		return "", err
+	}
+	if code == used {
+		return "", errors.New("mfa-process printed the same code again")
+	}
+	return code, nil
+}
