@@ -18,4 +18,6 @@ type orgSetup struct {
 }
 
 // TODO(org): replaced by org.go.
-func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error { return usagef("setup --org: not built yet") }
+func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
+	return usagef("setup --org: not built yet")
+}
