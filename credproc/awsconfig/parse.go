@@ -52,11 +52,10 @@ const (
 	lineCont // continuation of the previous key's value (an indented line)
 )
 
-// isSpace matches Python's str.isspace closely enough for ASCII and the
-// common Unicode blanks.
-func isSpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
+// isSpace is whitespace as both Python's str.isspace and Go's
+// unicode.IsSpace define it; the characters on which they disagree,
+// U+001C..U+001F, are rejected by parse.
+func isSpace(r rune) bool { return unicode.IsSpace(r) }
 
 func trimSpace(s string) string { return strings.TrimFunc(s, isSpace) }
 
@@ -289,6 +288,9 @@ func parse(path string, data []byte) (*parsed, error) {
 		}
 		if strings.IndexByte(content, '\r') >= 0 {
 			return nil, perr(n, "carriage return in the middle of a line")
+		}
+		if i := strings.IndexAny(content, "\x1c\x1d\x1e\x1f"); i >= 0 {
+			return nil, perr(n, "control character %U (Python reads it as whitespace, other readers do not)", content[i])
 		}
 		li, msg := sc.next(content)
 		if msg != "" {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// coldStart runs n copies of `credproc --profile p` at once against an
+// empty cache and returns their outputs.
+func coldStart(t *testing.T, w *world, n int, profile string) []string {
+	t.Helper()
+	outs := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			out, stderr, err := w.run("--profile", profile)
+			if err != nil {
+				t.Errorf("invocation %d: %v\n%s", i, err, stderr)
+			}
+			outs[i] = out
+		})
+	}
+	wg.Wait()
+	return outs
+}
+
+// TestParallelColdStart: Terraform starts many helpers at once; they must
+// share one STS call chain and hand out the same credentials.
+func TestParallelColdStart(t *testing.T) {
+	w := e2e(t)
+	w.addSource(t, "mgmt")
+	if _, stderr, err := w.run("setup", "member", "--source", "mgmt", "--account", memberAccount); err != nil {
+		t.Fatalf("setup: %v\n%s", err, stderr)
+	}
+	outs := coldStart(t, w, 24, "member")
+	if got := w.srv.Calls("AssumeRole"); got != 1 {
+		t.Errorf("24 cold invocations made %d AssumeRole calls, want 1", got)
+	}
+	for i, o := range outs {
+		if o != outs[0] || !strings.Contains(o, `"Version":1`) {
+			t.Fatalf("invocation %d printed different credentials", i)
+		}
+	}
+}
+
+// TestParallelColdStartMFA: with MFA, one code and one chain for all of them.
+func TestParallelColdStartMFA(t *testing.T) {
+	w := e2e(t)
+	w.addSource(t, "mgmt")
+	// The mfa-process counts its runs in a file: one MFA prompt at most.
+	dir := t.TempDir()
+	counter := filepath.Join(dir, "runs")
+	script := filepath.Join(dir, "code.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\necho run >> '"+counter+"'\nexec oathtool --totp -b \"$MFA_SECRET\"\n"), 0o700)
+	requireReal(t, lookPath("oathtool"), "oathtool (Debian package oathtool)")
+	_, stderr, err := w.run("setup", "secure", "--source", "mgmt", "--account", mfaAccount,
+		"--mfa-serial", w.getenv("MFA_SERIAL"), "--mfa-process", script)
+	if err != nil {
+		t.Fatalf("setup: %v\n%s", err, stderr)
+	}
+	coldStart(t, w, 24, "secure")
+	b, _ := os.ReadFile(counter)
+	if runs := strings.Count(string(b), "run"); runs != 1 {
+		t.Errorf("the MFA code was asked for %d times, want 1", runs)
+	}
+	if got := w.srv.Calls("GetSessionToken"); got != 1 {
+		t.Errorf("GetSessionToken calls = %d, want 1", got)
+	}
+	if got := w.srv.Calls("AssumeRole"); got != 1 {
+		t.Errorf("AssumeRole calls = %d, want 1", got)
+	}
+	if bad := w.leaks(filepath.Dir(w.getenv("HOME"))); len(bad) > 0 {
+		t.Errorf("secrets written to %v", bad)
+	}
+}
+
+func lookPath(name string) bool {
+	for _, d := range []string{"/usr/bin", "/bin", "/usr/local/bin"} {
+		if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
