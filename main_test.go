@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -142,7 +144,7 @@ func (w *world) getenv(k string) string {
 
 // cleanup deletes what the test stored in the real keyring.
 func (w *world) cleanup() {
-	st := cache.Open(cache.NewSystemService(w.getenv("CREDPROC_KEYRING_SERVICE")), filepath.Join(w.getenv("XDG_CACHE_HOME"), "credproc"))
+	st := cache.OpenDefault(w.getenv("CREDPROC_KEYRING_SERVICE"), filepath.Join(w.getenv("XDG_CACHE_HOME"), "credproc"))
 	if entries, err := st.Entries(); err == nil {
 		for _, e := range entries {
 			st.DeleteSession(e.Key)
@@ -208,14 +210,15 @@ func TestScripts(t *testing.T) {
 			"resetcalls": func(ts *testscript.TestScript, neg bool, args []string) {
 				lookupWorld(ts, &worlds).srv.ResetCalls()
 			},
-			// nosecrets: no file in the work directory (HOME, TMPDIR, config,
-			// cache dir) holds a secret key, session token or MFA seed.
+			// nosecrets [stdout]: no file in the work directory (HOME, TMPDIR,
+			// config, cache dir) holds a secret key, session token or MFA seed,
+			// nor does the last command's stderr (and stdout, if named).
 			"nosecrets": func(ts *testscript.TestScript, neg bool, args []string) {
 				w := lookupWorld(ts, &worlds)
 				if bad := w.leaks(ts.Getenv("WORK")); len(bad) > 0 {
 					ts.Fatalf("secrets found in %v", bad)
 				}
-				for _, name := range []string{"stderr"} {
+				for _, name := range append([]string{"stderr"}, args...) {
 					out := ts.ReadFile(name)
 					for _, s := range append(w.srv.Secrets(), w.secrets...) {
 						if strings.Contains(out, s) {

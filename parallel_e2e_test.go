@@ -1,11 +1,19 @@
+//go:build unix
+
 package main
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
 )
 
 // coldStart runs n copies of `credproc --profile p` at once against an
@@ -84,4 +92,54 @@ func lookPath(name string) bool {
 		}
 	}
 	return false
+}
+
+// TestKilledHolderReleasesLock: a credproc killed while it holds the lock
+// (waiting at the MFA prompt) must not block the next one.
+func TestKilledHolderReleasesLock(t *testing.T) {
+	w := e2e(t)
+	w.addSource(t, "mgmt")
+	if _, stderr, err := w.run("setup", "secure", "--source", "mgmt", "--account", mfaAccount, "--mfa-serial", w.getenv("MFA_SERIAL")); err != nil {
+		t.Fatalf("setup: %v\n%s", err, stderr)
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	holder := exec.Command(filepath.Join(binDir, "credproc"), "--profile", "secure")
+	holder.Env = w.env
+	holder.ExtraFiles = []*os.File{tty}
+	holder.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 3}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	// Wait for the prompt: the holder now has both locks.
+	buf := make([]byte, 4096)
+	var seen []byte
+	for !bytes.Contains(seen, []byte("MFA code for")) {
+		n, err := ptmx.Read(buf)
+		if err != nil {
+			t.Fatalf("no prompt: %v (%q)", err, seen)
+		}
+		seen = append(seen, buf[:n]...)
+	}
+	holder.Process.Signal(syscall.SIGKILL)
+	holder.Wait()
+	// The next invocation gets both locks and fails for its own reason (no
+	// terminal) instead of waiting 90 s for a dead holder.
+	done := make(chan string, 1)
+	go func() {
+		_, stderr, _ := w.run("--profile", "secure")
+		done <- stderr
+	}()
+	select {
+	case stderr := <-done:
+		if !strings.Contains(stderr, "no terminal") {
+			t.Fatalf("second invocation: %s", stderr)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the lock of a killed holder was not released")
+	}
 }

@@ -4,6 +4,15 @@
 //
 // Secrets live only in a [Backend] (the OS keyring in production). The index
 // file and the lock files under the state directory never hold a secret.
+//
+// [OpenDefault] opens the production Store. Source keys live only in the OS
+// keyring (Secret Service, Keychain, Credential Manager). On Linux sessions
+// live in the kernel keyring too ([NewKernel]), which answers a cache hit in
+// well under a millisecond where the Secret Service takes several D-Bus round
+// trips, and which works without a D-Bus session (SSH, WSL, containers, CI).
+// On Windows and macOS, entries too large for one keyring item are split
+// ([Chunked]). The CREDPROC_KEYRING environment variable ([KeyringEnv])
+// overrides the choice of keyrings.
 package cache
 
 import (
@@ -15,6 +24,14 @@ import (
 
 // ErrNotFound is returned when a keyring item or a source is absent.
 var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable is matched (with errors.Is) by the errors of a keyring that
+// cannot work in this environment at all, as opposed to one that failed a
+// call: no D-Bus session bus or no Secret Service provider on it (see
+// [ErrNoSessionBus]), a kernel keyring that seccomp blocks (Docker's default
+// profile) or that this OS lacks. A [Store] treats such a session tier as
+// empty and tells how to store source keys instead.
+var ErrUnavailable = errors.New("keyring not available here")
 
 // ErrTimeout is matched (with errors.Is) by the error a [WithTimeout] backend
 // returns when the wrapped keyring does not answer in time.
@@ -35,6 +52,17 @@ type Backend interface {
 	Set(key string, value []byte) error
 	// Delete removes key. Deleting an absent key is not an error.
 	Delete(key string) error
+}
+
+// ExpiringBackend is a Backend that can drop an item by itself when the
+// credentials in it expire. A [Store] stores sessions with SetWithExpiry in
+// the session tiers that implement it, so no expired secret lingers there.
+type ExpiringBackend interface {
+	Backend
+	// SetWithExpiry is Set for an item that the keyring removes at exp
+	// (rounded up to its granularity). A zero exp means no expiry. An exp
+	// already past stores nothing and deletes any previous value.
+	SetWithExpiry(key string, value []byte, exp time.Time) error
 }
 
 // memory is a Backend in a map, for tests.
@@ -130,6 +158,14 @@ func (w *withTimeout) Delete(key string) error {
 	return w.run(func() error { return w.b.Delete(key) })
 }
 
+// SetWithExpiry keeps the expiry of an inner [ExpiringBackend]; over any
+// other it is Set.
+func (w *withTimeout) SetWithExpiry(key string, value []byte, exp time.Time) error {
+	return w.run(func() error { return setItem(w.b, key, value, exp) })
+}
+
+func (w *withTimeout) probe() error { return probe(w.b) }
+
 // run calls f in a goroutine and waits at most w.d for it. The result
 // variables f writes are only read after f has returned (via done), so a late
 // answer never races with the caller.
@@ -144,4 +180,31 @@ func (w *withTimeout) run(f func() error) error {
 	case <-t.C:
 		return timeoutError{w.d}
 	}
+}
+
+// setItem stores value under key in b, with exp if b can expire items.
+func setItem(b Backend, key string, value []byte, exp time.Time) error {
+	if e, ok := b.(ExpiringBackend); ok {
+		return e.SetWithExpiry(key, value, exp)
+	}
+	return b.Set(key, value)
+}
+
+// prober is implemented by backends that can tell cheaply (a syscall or a
+// stat, no keyring round trip) whether they can work in this environment.
+type prober interface{ probe() error }
+
+// probe returns nil if b looks usable; backends that cannot tell are assumed
+// usable.
+func probe(b Backend) error {
+	if p, ok := b.(prober); ok {
+		return p.probe()
+	}
+	return nil
+}
+
+// unavailable reports whether err says the keyring cannot work here at all,
+// rather than that one call failed.
+func unavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable)
 }

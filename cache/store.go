@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -43,8 +44,9 @@ type Entry struct {
 	Expiration time.Time // UTC
 }
 
-// Store keeps sources and sessions in a Backend and lists them through an
-// index file in a per-user state directory.
+// Store keeps source keys in a durable Backend, sessions in one or more
+// session tiers (see [OpenTiered]), and lists both through an index file in
+// a per-user state directory.
 //
 // Keyring item keys are "source:"+name for source keys and "session:"+key for
 // sessions. Session keys are opaque to the cache: callers pass a hash (hex or
@@ -52,8 +54,10 @@ type Entry struct {
 // double as lock-file names. A Store is safe for concurrent use, also across
 // processes sharing the same dir.
 type Store struct {
-	b   Backend
-	dir string
+	b        Backend   // source keys
+	sessions []Backend // session tiers, read in this order
+	dir      string
+	mode     string // how OpenDefault chose the tiers, for Describe
 }
 
 // Keyring item key prefixes.
@@ -66,11 +70,65 @@ const (
 // is a per-user state directory; it is created with mode 0700 on first write,
 // not by Open, so the read path never touches the disk.
 func Open(b Backend, dir string) *Store {
-	return &Store{b: b, dir: dir}
+	return &Store{b: b, sessions: []Backend{b}, dir: dir}
 }
 
-// Backend returns the keyring the Store uses.
+// OpenTiered is Open with separate keyrings: source keys only in sources, and
+// sessions in each of sessions, fastest first (typically the kernel keyring,
+// then the same durable keyring as sources, so sessions survive a reboot).
+//
+// Session reads try the tiers in order; a hit in a later tier is copied into
+// the earlier ones, so the next read is fast again. PutSession writes every
+// tier and succeeds if one took the session; DeleteSession deletes from every
+// tier. A tier that fails, or is unavailable (see [ErrUnavailable]), is just
+// skipped, so sessions keep working through the others.
+func OpenTiered(sources Backend, sessions []Backend, dir string) *Store {
+	return &Store{b: sources, sessions: slices.Clone(sessions), dir: dir}
+}
+
+// Backend returns the keyring that holds the source keys.
 func (s *Store) Backend() Backend { return s.b }
+
+// SessionTiers returns the keyrings that hold sessions, in the order
+// Session reads them.
+func (s *Store) SessionTiers() []Backend { return slices.Clone(s.sessions) }
+
+// sourceErr explains, when the source keyring cannot work here at all, where
+// source keys can come from instead.
+func (s *Store) sourceErr(verb, name string, err error) error {
+	if !unavailable(err) {
+		return fmt.Errorf("%s source %q in %s keyring: %w", verb, name, s.b.Name(), err)
+	}
+	e := &sourceUnavailableError{keyring: s.b.Name(), err: err}
+	for _, b := range s.sessions {
+		if b.Name() != s.b.Name() && probe(b) == nil {
+			e.sessionTier = b.Name()
+			break
+		}
+	}
+	return e
+}
+
+// sourceUnavailableError is a source operation on a keyring that cannot be
+// reached in this environment. Callers prefix the operation and source name.
+type sourceUnavailableError struct {
+	keyring     string
+	sessionTier string // a session tier that works here, if any
+	err         error
+}
+
+func (e *sourceUnavailableError) Error() string {
+	msg := fmt.Sprintf("%v. Source keys are kept only in the %s keyring: "+
+		"run a Secret Service provider (gnome-keyring, KeePassXC) in this session, "+
+		"or take the keys from an AWS profile instead (--source profile:NAME, for static keys, a credential_process or SSO)",
+		e.err, e.keyring)
+	if e.sessionTier != "" {
+		msg += "; sessions are still cached in the " + e.sessionTier + " keyring"
+	}
+	return msg
+}
+
+func (e *sourceUnavailableError) Unwrap() error { return e.err }
 
 // Source returns the long-lived keys stored under name, or ErrNotFound. A
 // present but undecodable item is an error, not ErrNotFound, so a caller never
@@ -81,6 +139,9 @@ func (s *Store) Source(name string) (Credentials, error) {
 	}
 	data, err := s.b.Get(sourcePrefix + name)
 	if err != nil {
+		if unavailable(err) {
+			return Credentials{}, s.sourceErr("read", name, err)
+		}
 		return Credentials{}, err
 	}
 	c, err := decodeSource(data)
@@ -101,7 +162,7 @@ func (s *Store) SetSource(name string, c Credentials) error {
 		return err
 	}
 	if err := s.b.Set(sourcePrefix+name, data); err != nil {
-		return fmt.Errorf("store source %q in %s keyring: %w", name, s.b.Name(), err)
+		return s.sourceErr("store", name, err)
 	}
 	return s.updateIndex(func(ix *index) bool {
 		if ix.Sources[name] {
@@ -120,6 +181,9 @@ func (s *Store) DeleteSource(name string) error {
 		return err
 	}
 	if err := s.b.Delete(sourcePrefix + name); err != nil {
+		if unavailable(err) {
+			return s.sourceErr("delete", name, err)
+		}
 		return fmt.Errorf("delete source %q from %s keyring: %w", name, s.b.Name(), err)
 	}
 	return s.updateIndex(func(ix *index) bool {
@@ -132,28 +196,48 @@ func (s *Store) DeleteSource(name string) error {
 }
 
 // Session returns the cached session under key. This is the hot path, run for
-// every AWS CLI command: one keyring read and a decode, no index or lock file
-// I/O. Any failure (absent, corrupt or undecodable item, invalid key, keyring
-// error or timeout) is reported as a miss, never as an error, so the caller
-// just fetches new credentials. Session does not judge expiry: the caller
-// decides how close to Expiration a session is still good.
+// every AWS CLI command: one keyring read (per tier, until one hits) and a
+// decode, no index or lock file I/O. Any failure (absent, corrupt or
+// undecodable item, invalid key, keyring error or timeout) is reported as a
+// miss, never as an error, so the caller just fetches new credentials.
+// Session does not judge expiry (though a keyring that expires items, like
+// the kernel keyring, no longer returns an expired one): the caller decides
+// how close to Expiration a session is still good.
 func (s *Store) Session(key string) (Session, bool) {
-	if checkKey(key) != nil {
-		return Session{}, false
-	}
-	data, err := s.b.Get(sessionPrefix + key)
-	if err != nil {
-		return Session{}, false
-	}
-	sess, err := decodeSession(data)
-	if err != nil {
-		return Session{}, false
-	}
-	return sess, true
+	sess, _, ok := s.LookupSession(key)
+	return sess, ok
 }
 
-// PutSession caches sess under key: it writes the keyring item, then the
-// index entry. If only the index update fails, the session is cached (and
+// LookupSession is Session that also says which session tier served the hit
+// (its Backend Name: "kernel", "secret-service", ...), for diagnostics and
+// benchmarks.
+func (s *Store) LookupSession(key string) (sess Session, tier string, ok bool) {
+	if checkKey(key) != nil {
+		return Session{}, "", false
+	}
+	item := sessionPrefix + key
+	for i, b := range s.sessions {
+		data, err := b.Get(item)
+		if err != nil {
+			continue
+		}
+		sess, err := decodeSession(data)
+		if err != nil {
+			continue
+		}
+		// Refill the faster tiers (say, the kernel keyring after a
+		// reboot), best effort: the hit is good either way.
+		for _, f := range s.sessions[:i] {
+			_ = setItem(f, item, data, sess.Expiration)
+		}
+		return sess, b.Name(), true
+	}
+	return Session{}, "", false
+}
+
+// PutSession caches sess under key: it writes the keyring item to every
+// session tier, then the index entry. It fails only if no tier took the
+// session. If only the index update fails, the session is cached (and
 // Session finds it) but not listed; the error says so.
 func (s *Store) PutSession(key string, sess Session) error {
 	if err := checkKey(key); err != nil {
@@ -163,8 +247,22 @@ func (s *Store) PutSession(key string, sess Session) error {
 	if err != nil {
 		return err
 	}
-	if err := s.b.Set(sessionPrefix+key, data); err != nil {
-		return fmt.Errorf("store session in %s keyring: %w", s.b.Name(), err)
+	item := sessionPrefix + key
+	var errs []error
+	for i, b := range s.sessions {
+		err := setItem(b, item, data, sess.Expiration)
+		if err == nil {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("store session in %s keyring: %w", b.Name(), err))
+		if i < len(s.sessions)-1 {
+			// A tier read before the others must not keep serving an
+			// older session over this one (say, a rejected MFA session).
+			_ = b.Delete(item)
+		}
+	}
+	if len(errs) == len(s.sessions) {
+		return errors.Join(errs...)
 	}
 	e := indexEntry{
 		Kind:       sess.Kind,
@@ -186,14 +284,28 @@ func (s *Store) PutSession(key string, sess Session) error {
 	return nil
 }
 
-// DeleteSession removes the session under key from the keyring, then from the
-// index. Deleting an absent session is not an error.
+// deleteSession removes a session item from every tier. A tier that is not
+// available here cannot be reached to delete from and is skipped (a copy in
+// a durable keyring on a locked-away bus is refilled into the fast tier
+// later only if it is read before it expires).
+func (s *Store) deleteSession(key string) error {
+	var errs []error
+	for _, b := range s.sessions {
+		if err := b.Delete(sessionPrefix + key); err != nil && !unavailable(err) {
+			errs = append(errs, fmt.Errorf("delete session %s from %s keyring: %w", key, b.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DeleteSession removes the session under key from every session tier, then
+// from the index. Deleting an absent session is not an error.
 func (s *Store) DeleteSession(key string) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	if err := s.b.Delete(sessionPrefix + key); err != nil {
-		return fmt.Errorf("delete session from %s keyring: %w", s.b.Name(), err)
+	if err := s.deleteSession(key); err != nil {
+		return err
 	}
 	return s.updateIndex(func(ix *index) bool {
 		if _, ok := ix.Sessions[key]; !ok {
@@ -218,8 +330,8 @@ func (s *Store) DeleteSessionsFrom(source string) error {
 			if ix.Sessions[key].Source != source {
 				continue
 			}
-			if err := s.b.Delete(sessionPrefix + key); err != nil {
-				errs = append(errs, fmt.Errorf("delete session %s from %s keyring: %w", key, s.b.Name(), err))
+			if err := s.deleteSession(key); err != nil {
+				errs = append(errs, err)
 				continue
 			}
 			delete(ix.Sessions, key)

@@ -12,8 +12,17 @@ const ServiceName = "credproc"
 
 // ErrNoSessionBus is matched (with errors.Is) by the error the Linux system
 // backend returns, without touching D-Bus, when there is no session bus to
-// reach the Secret Service through.
-var ErrNoSessionBus = errors.New("no D-Bus session bus: the Secret Service keyring is not reachable (SSH, container or CI session?)")
+// reach the Secret Service through. It also matches [ErrUnavailable].
+var ErrNoSessionBus error = noBusError{}
+
+// noBusError is a distinct type only so that it can match ErrUnavailable too.
+type noBusError struct{}
+
+func (noBusError) Error() string {
+	return "no D-Bus session bus: the Secret Service keyring is not reachable (SSH, container or CI session?)"
+}
+
+func (noBusError) Is(target error) bool { return target == ErrUnavailable }
 
 // system is the OS keyring through zalando/go-keyring. Item user names are the
 // Backend keys.
@@ -27,9 +36,10 @@ type system struct{ service string }
 // [ErrNoSessionBus] instead of letting godbus autolaunch a bus daemon.
 //
 // Size limits: go-keyring refuses values over 2560 bytes on Windows and about
-// 3000 on macOS (base64 inside a 4096-byte command). The compact item encoding
-// fits usual STS sessions; one with an unusually large token (big session
-// policy or tags) fails to Set and is then just not cached.
+// 3000 on macOS (base64 inside a 4096-byte command). There the backend is
+// wrapped in [Chunked], so a session with an unusually large token (big
+// session policy or tags) is split over several items instead of not being
+// cached. The Secret Service has no such limit.
 func NewSystem() Backend {
 	return NewSystemService(ServiceName)
 }
@@ -37,10 +47,17 @@ func NewSystem() Backend {
 // NewSystemService is NewSystem with another service name, so that separate
 // credproc set-ups (tests, say) never see each other's items.
 func NewSystemService(service string) Backend {
-	return WithTimeout(system{service}, DefaultTimeout)
+	b := WithTimeout(system{service}, DefaultTimeout)
+	if systemItemLimit > 0 {
+		b = Chunked(b, systemItemLimit)
+	}
+	return b
 }
 
 func (system) Name() string { return systemName }
+
+// probe is cheap: on Linux it only looks for a session bus.
+func (system) probe() error { return checkBus() }
 
 func (b system) Get(key string) ([]byte, error) {
 	if err := checkBus(); err != nil {
@@ -51,7 +68,7 @@ func (b system) Get(key string) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
 	return []byte(v), nil
 }
@@ -60,7 +77,7 @@ func (b system) Set(key string, value []byte) error {
 	if err := checkBus(); err != nil {
 		return err
 	}
-	return keyring.Set(b.service, key, string(value))
+	return classify(keyring.Set(b.service, key, string(value)))
 }
 
 func (b system) Delete(key string) error {
@@ -71,5 +88,5 @@ func (b system) Delete(key string) error {
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil
 	}
-	return err
+	return classify(err)
 }

@@ -1,13 +1,46 @@
 package cache
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/godbus/dbus/v5"
 )
 
 const systemName = "secret-service"
+
+// systemItemLimit is 0: the Secret Service takes items of any practical
+// size, so NewSystemService does not chunk them.
+const systemItemLimit = 0
+
+// classify marks the D-Bus errors that mean no Secret Service provider
+// (gnome-keyring, KeePassXC, ...) serves this session bus, as WSL or a
+// minimal desktop has it, so they match ErrUnavailable.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var name string
+	var v dbus.Error
+	var p *dbus.Error
+	switch {
+	case errors.As(err, &v):
+		name = v.Name
+	case errors.As(err, &p):
+		name = p.Name
+	}
+	switch {
+	case name == "org.freedesktop.DBus.Error.ServiceUnknown",
+		name == "org.freedesktop.DBus.Error.NameHasNoOwner",
+		strings.HasPrefix(name, "org.freedesktop.DBus.Error.Spawn."):
+		return fmt.Errorf("%w: no Secret Service provider on the D-Bus session bus: %w", ErrUnavailable, err)
+	}
+	return err
+}
 
 // checkBus makes sure go-keyring will find an existing session bus, so godbus
 // never falls back to autolaunching one (running dbus-launch from an SSH,

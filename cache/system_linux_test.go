@@ -2,12 +2,15 @@ package cache
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // TestNoSessionBus: with no bus address and no socket in XDG_RUNTIME_DIR,
@@ -92,5 +95,31 @@ func TestEscapeBusValue(t *testing.T) {
 	t.Parallel()
 	if got, want := escapeBusValue("/run/user/1000/my bus;x=%,é"), "/run/user/1000/my%20bus%3bx%3d%25%2c%c3%a9"; got != want {
 		t.Errorf("escapeBusValue = %q, want %q", got, want)
+	}
+}
+
+// TestClassifyNoProvider: a session bus without a Secret Service provider
+// (WSL, a minimal desktop) counts as an unavailable keyring; other D-Bus
+// errors do not.
+func TestClassifyNoProvider(t *testing.T) {
+	t.Parallel()
+	for _, err := range []error{
+		dbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown", Body: []any{"The name org.freedesktop.secrets was not provided by any .service files"}},
+		&dbus.Error{Name: "org.freedesktop.DBus.Error.NameHasNoOwner"},
+		fmt.Errorf("open session: %w", dbus.Error{Name: "org.freedesktop.DBus.Error.Spawn.ChildExited"}),
+	} {
+		got := classify(err)
+		if !errors.Is(got, ErrUnavailable) || !strings.Contains(got.Error(), "no Secret Service provider") {
+			t.Errorf("classify(%v) = %v, want ErrUnavailable", err, got)
+		}
+	}
+	if classify(nil) != nil {
+		t.Error("classify(nil) != nil")
+	}
+	for _, err := range []error{errors.New("failed to unlock correct collection"), dbus.Error{Name: "org.freedesktop.Secret.Error.IsLocked"}} {
+		// dbus.Error is not comparable: compare what can be seen.
+		if got := classify(err); errors.Is(got, ErrUnavailable) || fmt.Sprintf("%T %v", got, got) != fmt.Sprintf("%T %v", err, err) {
+			t.Errorf("classify(%v) = %v, want it unchanged", err, got)
+		}
 	}
 }

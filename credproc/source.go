@@ -45,20 +45,34 @@ func (r *Resolver) loadSource(ctx context.Context, s *Settings) (*loadedSource, 
 		if err == nil {
 			return &loadedSource{creds: c}, nil
 		}
-		if !errors.Is(err, cache.ErrNotFound) {
-			return nil, &Error{Msg: fmt.Sprintf("read source %q from the keyring: %v", name, err), Err: err}
-		}
-		if fromKeyring {
+		if fromKeyring && errors.Is(err, cache.ErrNotFound) {
 			return nil, noSource(name)
 		}
+		if !errors.Is(err, cache.ErrNotFound) {
+			keyringErr := &Error{Msg: fmt.Sprintf("read source %q from the keyring: %v", name, err), Err: err}
+			// Without a Secret Service (SSH, containers) an AWS profile of
+			// that name can still serve; say the keyring's error otherwise.
+			if fromKeyring || !errors.Is(err, cache.ErrUnavailable) {
+				return nil, keyringErr
+			}
+			src, perr := r.profileSource(ctx, name)
+			if errors.Is(perr, errNoProfile) {
+				return nil, keyringErr
+			}
+			return src, perr
+		}
 	}
-	return r.profileSource(ctx, name, fromProfile)
+	return r.profileSource(ctx, name)
 }
+
+// errNoProfile marks a source that is neither a keyring entry nor a profile.
+var errNoProfile = errors.New("no such source")
 
 func noSource(name string) error {
 	return &Error{
 		Msg:  fmt.Sprintf("no source named %q: neither a keyring entry nor an AWS profile", name),
 		Hint: "store the IAM user's access key with `credproc add " + name + "`",
+		Err:  errNoProfile,
 	}
 }
 
@@ -66,27 +80,13 @@ func noSource(name string) error {
 // in the credentials or config file, or the profile's credential_process.
 // Other kinds (SSO, role_arn, web identity) are resolved by the AWS CLI,
 // which defines them: `aws configure export-credentials`.
-func (r *Resolver) profileSource(ctx context.Context, name string, explicit bool) (*loadedSource, error) {
-	cfg, err := awsconfig.Load(awsconfig.ConfigPath(), awsconfig.Config)
+func (r *Resolver) profileSource(ctx context.Context, name string) (*loadedSource, error) {
+	keys, ok, err := ProfileKeys(name)
 	if err != nil {
-		return nil, &Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
+		return nil, err
 	}
-	creds, err := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
-	if err != nil {
-		return nil, &Error{Msg: err.Error(), Hint: "fix the AWS credentials file; credproc changed nothing", Err: err}
-	}
-	cp, inConfig := cfg.Profile(name)
-	kp, inCreds := creds.Profile(name)
-	if !inConfig && !inCreds {
+	if !ok {
 		return nil, noSource(name)
-	}
-	keys := map[string]string{}
-	for k, v := range cp.Keys {
-		keys[k] = v
-	}
-	// The credentials file wins over the config file, as in the AWS CLI.
-	for k, v := range kp.Keys {
-		keys[k] = v
 	}
 	src := &loadedSource{profile: keys}
 	switch {
@@ -107,6 +107,43 @@ func (r *Resolver) profileSource(ctx context.Context, name string, explicit bool
 		}
 	}
 	return src, nil
+}
+
+// ProfileKeys returns AWS profile name's keys merged from the config and
+// credentials files, and whether either file has the profile. The
+// credentials file wins, as in the AWS CLI.
+func ProfileKeys(name string) (map[string]string, bool, error) {
+	cfg, err := awsconfig.Load(awsconfig.ConfigPath(), awsconfig.Config)
+	if err != nil {
+		return nil, false, &Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
+	}
+	creds, err := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
+	if err != nil {
+		return nil, false, &Error{Msg: err.Error(), Hint: "fix the AWS credentials file; credproc changed nothing", Err: err}
+	}
+	cp, inConfig := cfg.Profile(name)
+	kp, inCreds := creds.Profile(name)
+	keys := map[string]string{}
+	for k, v := range cp.Keys {
+		keys[k] = v
+	}
+	for k, v := range kp.Keys {
+		keys[k] = v
+	}
+	return keys, inConfig || inCreds, nil
+}
+
+// SourceCredentials returns a source's keys as they are, with no STS call:
+// a keyring entry's long-lived key, an AWS profile's static keys, or what
+// the profile's credential_process (or the AWS CLI) hands out. Commands that
+// must not go through a GetSessionToken session (IAM refuses those without
+// MFA) use it.
+func (r *Resolver) SourceCredentials(ctx context.Context, source string) (cache.Credentials, error) {
+	src, err := r.loadSource(ctx, &Settings{Source: source})
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	return src.creds, nil
 }
 
 // runProcess runs a credential_process-style command and reads its JSON.

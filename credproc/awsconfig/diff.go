@@ -8,30 +8,78 @@ import (
 // Diff returns a unified diff (hunks with three lines of context, no
 // ---/+++ header) that turns old into new, or "" if they are equal. Lines
 // are compared with their terminators, so a changed line ending shows up;
-// a last line without a newline is marked "\ No newline at end of file".
-// It uses Myers' linear-space O(ND) algorithm, so a few changes in a large
-// file, or many added sections, diff quickly.
+// a last line without a newline is marked "\\ No newline at end of file".
+//
+// It uses Myers' linear-space O(ND) algorithm on the lines that occur in
+// both texts, so a few changes in a large file, or many added sections, diff
+// quickly; past a fixed amount of work (texts that differ almost
+// everywhere) it stops looking for the minimal diff and reports the rest of
+// the differing region as replaced.
 func Diff(old, new []byte) string {
 	a, b := splitLines(string(old)), splitLines(string(new))
-	if len(a) == len(b) {
-		same := true
-		for i := range a {
-			if a[i] != b[i] {
-				same = false
-				break
+	if slicesEqual(a, b) {
+		return ""
+	}
+	// Intern lines, and set aside lines found in only one text: they are
+	// changes in any diff, and leaving them out cannot shorten the LCS.
+	ids := map[string]int{}
+	intern := func(lines []string) []int {
+		out := make([]int, len(lines))
+		for i, l := range lines {
+			id, ok := ids[l]
+			if !ok {
+				id = len(ids)
+				ids[l] = id
 			}
+			out[i] = id
 		}
-		if same {
-			return ""
+		return out
+	}
+	ia, ib := intern(a), intern(b)
+	inA, inB := make([]bool, len(ids)), make([]bool, len(ids))
+	for _, id := range ia {
+		inA[id] = true
+	}
+	for _, id := range ib {
+		inB[id] = true
+	}
+	var fa, fb, mapA, mapB []int
+	for i, id := range ia {
+		if inB[id] {
+			fa, mapA = append(fa, id), append(mapA, i)
 		}
 	}
-	d := &differ{a: a, b: b, keepA: make([]bool, len(a)), keepB: make([]bool, len(b))}
-	n := len(a) + len(b) + 2
+	for j, id := range ib {
+		if inA[id] {
+			fb, mapB = append(fb, id), append(mapB, j)
+		}
+	}
+	d := &differ{a: fa, b: fb, keepA: make([]bool, len(fa)), keepB: make([]bool, len(fb))}
+	n := len(fa) + len(fb) + 2
 	d.vf = make([]int, 2*n+1)
 	d.vb = make([]int, 2*n+1)
 	d.off = n
-	d.compare(0, len(a), 0, len(b))
-	return d.unified()
+	d.compare(0, len(fa), 0, len(fb))
+	keepA, keepB := make([]bool, len(a)), make([]bool, len(b))
+	for i, k := range d.keepA {
+		keepA[mapA[i]] = k
+	}
+	for j, k := range d.keepB {
+		keepB[mapB[j]] = k
+	}
+	return unified(a, b, keepA, keepB)
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func splitLines(s string) []string {
@@ -48,11 +96,16 @@ func splitLines(s string) []string {
 	return out
 }
 
+// diffBudget bounds the diagonals Diff explores (tens of ns each), keeping
+// the worst case well under a second.
+const diffBudget = 12_000_000
+
 type differ struct {
-	a, b         []string
+	a, b         []int
 	keepA, keepB []bool // lines common to both (the LCS)
 	vf, vb       []int
 	off          int
+	work         int
 }
 
 // compare marks the common lines of a[alo:ahi] and b[blo:bhi].
@@ -70,7 +123,10 @@ func (d *differ) compare(alo, ahi, blo, bhi int) {
 	if alo == ahi || blo == bhi {
 		return
 	}
-	x, y, u, v := d.middleSnake(alo, ahi, blo, bhi)
+	x, y, u, v, ok := d.middleSnake(alo, ahi, blo, bhi)
+	if !ok {
+		return // over budget: report the whole region as changed
+	}
 	d.compare(alo, x, blo, y)
 	for i := 0; i < u-x; i++ {
 		d.keepA[x+i], d.keepB[y+i] = true, true
@@ -79,8 +135,9 @@ func (d *differ) compare(alo, ahi, blo, bhi int) {
 }
 
 // middleSnake finds the middle snake of an optimal edit path (Myers 1986,
-// section 4b) and returns it as absolute coordinates (x,y)-(u,v).
-func (d *differ) middleSnake(alo, ahi, blo, bhi int) (x, y, u, v int) {
+// section 4b) and returns it as absolute coordinates (x,y)-(u,v); ok is
+// false when the work budget runs out first.
+func (d *differ) middleSnake(alo, ahi, blo, bhi int) (x, y, u, v int, ok bool) {
 	n, m := ahi-alo, bhi-blo
 	delta := n - m
 	odd := delta&1 != 0
@@ -88,6 +145,9 @@ func (d *differ) middleSnake(alo, ahi, blo, bhi int) (x, y, u, v int) {
 	vf, vb, off := d.vf, d.vb, d.off
 	vf[off+1], vb[off+1] = 0, 0
 	for D := 0; D <= maxD; D++ {
+		if d.work += 2*D + 2; d.work > diffBudget {
+			return 0, 0, 0, 0, false
+		}
 		// Forward paths: vf[k] is the furthest x on diagonal k = x - y.
 		for k := -D; k <= D; k += 2 {
 			var sx int
@@ -105,7 +165,7 @@ func (d *differ) middleSnake(alo, ahi, blo, bhi int) (x, y, u, v int) {
 			vf[off+k] = ex
 			if odd {
 				if kb := delta - k; kb >= -(D-1) && kb <= D-1 && ex+vb[off+kb] >= n {
-					return alo + sx, blo + sy, alo + ex, blo + ey
+					return alo + sx, blo + sy, alo + ex, blo + ey, true
 				}
 			}
 		}
@@ -127,7 +187,7 @@ func (d *differ) middleSnake(alo, ahi, blo, bhi int) (x, y, u, v int) {
 			vb[off+k] = ex
 			if !odd {
 				if kf := delta - k; kf >= -D && kf <= D && ex+vf[off+kf] >= n {
-					return ahi - ex, bhi - ey, ahi - sx, bhi - sy
+					return ahi - ex, bhi - ey, ahi - sx, bhi - sy, true
 				}
 			}
 		}
@@ -142,19 +202,19 @@ type diffOp struct {
 	bi   int // index in b (for ' ' and '+')
 }
 
-func (d *differ) unified() string {
+func unified(a, b []string, keepA, keepB []bool) string {
 	var ops []diffOp
 	i, j := 0, 0
-	for i < len(d.a) || j < len(d.b) {
+	for i < len(a) || j < len(b) {
 		switch {
-		case i < len(d.a) && !d.keepA[i]:
-			ops = append(ops, diffOp{'-', d.a[i], i, j})
+		case i < len(a) && !keepA[i]:
+			ops = append(ops, diffOp{'-', a[i], i, j})
 			i++
-		case j < len(d.b) && !d.keepB[j]:
-			ops = append(ops, diffOp{'+', d.b[j], i, j})
+		case j < len(b) && !keepB[j]:
+			ops = append(ops, diffOp{'+', b[j], i, j})
 			j++
 		default:
-			ops = append(ops, diffOp{' ', d.a[i], i, j})
+			ops = append(ops, diffOp{' ', a[i], i, j})
 			i++
 			j++
 		}

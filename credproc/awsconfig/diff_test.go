@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDiffExample(t *testing.T) {
@@ -157,7 +158,7 @@ func FuzzDiff(f *testing.F) {
 	f.Add("", "x")
 	f.Add(messyConfig, strings.Replace(messyConfig, "json", "text", 1))
 	f.Fuzz(func(t *testing.T, old, new string) {
-		if len(old) > 2000 || len(new) > 2000 {
+		if len(old) > 1500 || len(new) > 1500 {
 			return // keep the quadratic LCS check cheap
 		}
 		if strings.Contains(old+new, "\r") || strings.Contains(old+new, "\\ No newline") {
@@ -165,4 +166,24 @@ func FuzzDiff(f *testing.F) {
 		}
 		checkDiff(t, old, new)
 	})
+}
+
+func TestDiffLarge(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	gen := func(n, alpha int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "line %d\n", r.Intn(alpha))
+		}
+		return b.String()
+	}
+	for _, tc := range []struct{ n, alpha int }{{5000, 1 << 30}, {6000, 3}} {
+		a, b := gen(tc.n, tc.alpha), gen(tc.n, tc.alpha)
+		start := time.Now()
+		d := Diff([]byte(a), []byte(b))
+		t.Logf("%d lines from %d distinct values: %v", tc.n, tc.alpha, time.Since(start))
+		if got, err := applyUnified(a, d); err != nil || got != b {
+			t.Fatalf("diff does not apply (%v)", err)
+		}
+	}
 }

@@ -141,12 +141,15 @@ func checkValue(key, v string) error {
 // "default"; if the profile appears in several sections (e.g. [default] and
 // [profile default]) every one is edited so all SDKs agree.
 //
-// SetProfile validates everything first and changes nothing on error:
-// names, keys and values that could alter the file's structure or be read
-// back differently by some SDK are rejected.
+// SetProfile validates everything first and changes nothing on error: keys,
+// values and (for a new profile) names that could alter the file's
+// structure or be read back differently by some SDK are rejected.
 func (f *File) SetProfile(name string, kv []KV, remove []string) error {
-	if err := f.checkName(name); err != nil {
-		return err
+	bs := f.index[secID{TypeProfile, name}]
+	if len(bs) == 0 {
+		if err := f.checkName(name); err != nil {
+			return err
+		}
 	}
 	set := map[string]string{}
 	for _, e := range kv {
@@ -175,7 +178,6 @@ func (f *File) SetProfile(name string, kv []KV, remove []string) error {
 	}
 
 	m := f.ensureModel()
-	bs := f.index[secID{TypeProfile, name}]
 	if len(bs) == 0 {
 		f.appendSection(name, kv)
 		return nil

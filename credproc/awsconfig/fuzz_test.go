@@ -81,32 +81,32 @@ func FuzzLoad(f *testing.F) {
 			return hs
 		}
 
-		// Pick an existing profile that can be written to, and maybe one to
-		// delete.
+		// Edit the first profile and maybe delete the second. (A profile
+		// name may be "", e.g. [profile ''].)
+		names := file.ProfileNames()
+		doEdit := len(names) > 0
+		doDel := len(names) > 1 && op&2 != 0
 		var edit, del string
-		for _, n := range file.ProfileNames() {
-			if file.checkName(n) != nil {
-				continue
-			}
-			if edit == "" {
-				edit = n
-			} else if op&2 != 0 && del == "" {
-				del = n
-			}
+		editHeaders, delHeaders := map[string]bool{}, map[string]bool{}
+		if doEdit {
+			edit = names[0]
+			editHeaders = headersOf(edit)
+		}
+		if doDel {
+			del = names[1]
+			delHeaders = headersOf(del)
 		}
 		const newName = "fuzz-new"
-		newHeader := file.headerFor(newName)
-		if _, exists := before[newHeader]; exists {
+		if _, exists := before[file.headerFor(newName)]; exists {
 			return
 		}
 		cmd := JoinCommand([]string{"/opt/credproc", "process", "--role", "Admin Role"})
-		editHeaders, delHeaders := headersOf(edit), headersOf(del)
-		if edit != "" {
+		if doEdit {
 			if err := file.SetProfile(edit, []KV{{"credential_process", cmd}, {"fuzz_key", "v"}}, []string{"region"}); err != nil {
 				t.Fatalf("SetProfile(%q): %v", edit, err)
 			}
 		}
-		if del != "" && !file.DeleteProfile(del) {
+		if doDel && !file.DeleteProfile(del) {
 			t.Fatalf("DeleteProfile(%q) = false", del)
 		}
 		if err := file.SetProfile(newName, []KV{{"region", "us-east-1"}}, nil); err != nil {
@@ -156,7 +156,7 @@ func FuzzLoad(f *testing.F) {
 		if p, ok := again.Profile(newName); !ok || p.Get("region") != "us-east-1" {
 			t.Errorf("new profile = %q, %v", p.Keys, ok)
 		}
-		if edit != "" {
+		if doEdit {
 			if p, _ := again.Profile(edit); p.Get("credential_process") != cmd {
 				t.Errorf("edited profile = %q", p.Keys)
 			}

@@ -14,9 +14,9 @@ import (
 // ParseError reports a file that cannot be read safely. Line is 1-based, or
 // 0 when the problem has no single line.
 type ParseError struct {
-	Path string
-	Line int
-	Msg  string
+	Path string // the file
+	Line int    // 1-based line number, or 0
+	Msg  string // what is wrong
 }
 
 // Error returns "parse PATH: line N: MSG".
@@ -149,14 +149,16 @@ func (s *scanner) next(content string) (lineInfo, string) {
 	return li, ""
 }
 
+// clip shortens s for an error message.
 func clip(s string) string {
-	if len(s) > 60 {
-		s = s[:57] + "..."
-		for !utf8.ValidString(s) && len(s) > 3 {
-			s = s[:len(s)-4] + "..."
-		}
+	if len(s) <= 60 {
+		return s
 	}
-	return s
+	cut := 57
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // keyInfo describes one key of a section: lines[start:end] hold the key line
@@ -165,7 +167,6 @@ type keyInfo struct {
 	key        string
 	start, end int
 	value      string // the value as botocore reads it
-	nested     bool   // value starts with a newline: "key =" then indented lines
 }
 
 // analyzeSection lists the keys of a section whose lines[0] is the header.
@@ -178,7 +179,6 @@ func analyzeSection(lines []string) []keyInfo {
 		if len(keys) > 0 && parts != nil {
 			k := &keys[len(keys)-1]
 			k.value = strings.TrimRightFunc(strings.Join(parts, "\n"), isSpace)
-			k.nested = strings.HasPrefix(k.value, "\n")
 		}
 		parts = nil
 	}
@@ -340,6 +340,7 @@ func parse(path string, data []byte) (*parsed, error) {
 	return p, nil
 }
 
+// lineInfoAt is a line's number and stripped text.
 type lineInfoAt struct {
 	n        int
 	stripped string

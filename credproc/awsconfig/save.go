@@ -141,10 +141,7 @@ func (f *File) verify(data []byte) (*parsed, error) {
 			want = append(want, s)
 		}
 	}
-	var got []*block
-	for _, b := range p.blocks[1:] {
-		got = append(got, b)
-	}
+	got := p.blocks[1:]
 	if len(got) != len(want) {
 		return nil, fmt.Errorf("the edited text would have %d sections instead of %d", len(got), len(want))
 	}

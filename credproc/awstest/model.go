@@ -21,6 +21,12 @@ type model struct {
 	keys    map[string]*accessKey // by access key ID
 	roles   map[string]*role      // by ARN
 	devices map[string]*mfaDevice // by serial number (ARN)
+	// org is the organization (organizations.go); nil until created.
+	org *organization
+	// signin holds console sign-in tokens by token (federation.go).
+	signin map[string]*signinToken
+	// sealKey authenticates pagination tokens (seal.go).
+	sealKey [32]byte
 }
 
 func newModel() model {
@@ -29,6 +35,8 @@ func newModel() model {
 		keys:    map[string]*accessKey{},
 		roles:   map[string]*role{},
 		devices: map[string]*mfaDevice{},
+		signin:  map[string]*signinToken{},
+		sealKey: newSealKey(),
 	}
 }
 
@@ -47,6 +55,15 @@ type role struct {
 	id    string // "AROA..."
 	trust TrustPolicy
 	perms permissions
+	// The fields below are what IAM reports about the role (iam.go).
+	created     time.Time
+	description string
+	tags        []roleTag
+	// policies are the ARNs of the attached managed policies, in order.
+	policies []string
+	// document is the trust policy as submitted through IAM; empty when
+	// the trust was set from Go, and then rendered from trust.
+	document string
 }
 
 // mfaDevice is a virtual MFA device assigned to a user.
@@ -82,6 +99,8 @@ type identity struct {
 	// mfa marks sessions obtained with a valid MFA code, directly or from
 	// an MFA-authenticated session.
 	mfa bool
+	// chained marks role sessions assumed with temporary credentials.
+	chained bool
 }
 
 // arn is the caller ARN GetCallerIdentity and error messages show.
@@ -119,7 +138,9 @@ type permissions struct {
 
 // grant allows an action pattern (case-insensitive, e.g. "sts:AssumeRole"
 // or "iam:*") on a resource pattern (e.g. "arn:aws:iam::*:role/admin-*").
-type grant struct{ action, resource string }
+// policy is the ARN of the attached managed policy the grant comes from,
+// empty for grants made otherwise.
+type grant struct{ action, resource, policy string }
 
 // allows reports whether the permissions allow action on resource.
 func (p *permissions) allows(action, resource string) bool {
@@ -284,7 +305,7 @@ func (s *Server) CreateRole(r Role) (arn string) {
 			panic("awstest: role exists: " + other.arn)
 		}
 	}
-	ro := &role{spec: r, arn: arn, id: "AROA" + randomID(17), trust: trust}
+	ro := &role{spec: r, arn: arn, id: "AROA" + randomID(17), trust: trust, created: s.clock().UTC().Truncate(time.Second)}
 	for _, a := range r.Actions {
 		if a == "*" {
 			ro.perms.admin = true
@@ -314,6 +335,7 @@ func (s *Server) SetTrust(roleARN string, trustedAccounts, trustedPrincipals []s
 	defer s.mu.Unlock()
 	r := s.mustRole(roleARN)
 	r.trust = mustTrust(trustedAccounts, trustedPrincipals, requireMFA, r.spec.ExternalID)
+	r.document = ""
 	r.spec.TrustedAccounts = append([]string(nil), trustedAccounts...)
 	r.spec.TrustedPrincipals = append([]string(nil), trustedPrincipals...)
 	r.spec.RequireMFA = requireMFA
@@ -336,7 +358,8 @@ func (s *Server) SetTrustPolicy(roleARN string, p TrustPolicy) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.mustRole(roleARN).trust = p
+	r := s.mustRole(roleARN)
+	r.trust, r.document = p, ""
 }
 
 // SetUserAllowedRoles restricts a user to calling sts:AssumeRole on roles

@@ -11,19 +11,30 @@
 // server's clock, and the errors are the codes, messages and HTTP statuses
 // AWS sends, so that code which passes here handles the real thing.
 //
-// Emulated so far: STS (GetCallerIdentity, GetSessionToken, AssumeRole),
-// backed by a model of accounts, IAM users and their access keys, virtual
-// MFA devices and roles with trust policies.
+// Emulated so far: STS (GetCallerIdentity, GetSessionToken, AssumeRole);
+// the role part of IAM (CreateRole, GetRole, DeleteRole,
+// UpdateAssumeRolePolicy, Attach/DetachRolePolicy,
+// ListAttachedRolePolicies, Tag/UntagRole); Organizations (ListAccounts,
+// DescribeAccount, DescribeOrganization) for one organization per server;
+// and the console federation endpoint (getSigninToken, login) at
+// FederationPath. They share a model of accounts, IAM users and their
+// access keys, virtual MFA devices and roles with trust policies.
 //
 // # Authorisation model
 //
 // Users have administrator access unless restricted with
-// SetUserAllowedRoles or given explicit grants with Allow; role sessions
-// have the permissions in Role.Actions. AssumeRole needs both an identity
-// permission for sts:AssumeRole on the role and a trust policy that admits
-// the caller (AWS waives the former when a same-account trust policy names
-// the caller's ARN; the emulator always requires both). A missing role is
-// reported exactly like a denied one.
+// SetUserAllowedRoles or SetUserActions; Allow adds grants. Role sessions
+// have the permissions in Role.Actions and those of the AWS managed
+// policies attached through IAM. Each IAM action needs iam:ACTION on the
+// role; Organizations actions need organizations:ACTION and, except
+// DescribeOrganization, a caller in the management account. As in AWS,
+// GetSessionToken credentials obtained without MFA cannot call IAM.
+//
+// AssumeRole needs both an identity permission for sts:AssumeRole on the
+// role and a trust policy that admits the caller (AWS waives the former
+// when a same-account trust policy names the caller's ARN; the emulator
+// always requires both). A missing role is reported exactly like a denied
+// one.
 //
 // MFA: a valid SerialNumber/TokenCode in the call, or a caller session that
 // was obtained with MFA (GetSessionToken with a code, or AssumeRole with a
@@ -34,7 +45,11 @@
 // Not emulated: presigned (query string) authentication, the Date header
 // as an alternative to X-Amz-Date, narrowing of a session by the Policy
 // parameter (it is only checked to be JSON), tags and source identity
-// permissions (sts:TagSession, sts:SetSourceIdentity).
+// permissions (sts:TagSession, sts:SetSourceIdentity); in IAM, users,
+// customer managed and inline policies, permissions boundaries and
+// RoleLastUsed; in Organizations, OUs, policies and account lifecycle
+// APIs. JSON-protocol services (Organizations) are told apart from query
+// ones by their X-Amz-Target header.
 //
 // # Adding services
 //
@@ -50,6 +65,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -238,6 +254,9 @@ type apiError struct {
 	message string
 	// receiver marks server-side faults (Type Receiver); most are Sender.
 	receiver bool
+	// reason is the Reason member some JSON-protocol errors carry, e.g.
+	// Organizations' InvalidInputException.
+	reason string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -267,6 +286,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Clients correct their signing clock from this header.
 	h.Set("Date", req.now.UTC().Format(http.TimeFormat))
 	h.Set("Content-Type", resp.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
 	w.Write(resp.body)
 }

@@ -164,7 +164,8 @@ func (s *Server) stsAssumeRole(req *request) (any, *apiError) {
 		role:    r,
 		session: session,
 		// MFA carries over through role chaining.
-		mfa: mfa != nil || caller.mfa,
+		mfa:     mfa != nil || caller.mfa,
+		chained: caller.temporary,
 	}, expires)
 	mfa.consume()
 

@@ -32,7 +32,7 @@ const usage = `usage:
   credproc setup --org --source NAME [--role-name R] [--prefix P] [--mfa-serial ARN] [--dry-run]
                                       write a profile for every member account of the organization
   credproc init-role --profile ADMIN --management-account ID [--role-name R] [--require-mfa]
-                     [--policy-arn ARN] [--dry-run] [--update] [--source NAME]
+                     [--policy-arn ARN] [--dry-run] [--update] [--source NAME [--mfa-serial ARN [--mfa-process CMD]]]
                                       create OrganizationAccountAccessRole in an invited account
   credproc console [--profile P] [--destination URL] [--print] [--duration D]
                                       open the AWS console as the profile's role
@@ -141,14 +141,12 @@ func stateDir() string {
 	return filepath.Join(d, "credproc")
 }
 
-// openStore opens the keyring cache. CREDPROC_KEYRING_SERVICE keeps
-// separate set-ups (tests, say) apart in one keyring.
+// openStore opens the keyring cache: on Linux sessions in the kernel
+// keyring and the Secret Service, sources in the Secret Service only.
+// CREDPROC_KEYRING_SERVICE keeps separate set-ups (tests, say) apart in one
+// keyring; CREDPROC_KEYRING picks the session tiers.
 func openStore() *cache.Store {
-	service := os.Getenv("CREDPROC_KEYRING_SERVICE")
-	if service == "" {
-		service = cache.ServiceName
-	}
-	return cache.Open(cache.NewSystemService(service), stateDir())
+	return cache.OpenDefault(os.Getenv("CREDPROC_KEYRING_SERVICE"), stateDir())
 }
 
 func newResolver(u *ui) *credproc.Resolver {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/credproc/credproc/credproc"
@@ -167,27 +169,8 @@ func writeProfiles(u *ui, ps []profileWrite) error {
 		return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
 	}
 	creds, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
-	for _, p := range ps {
-		kv := []awsconfig.KV{{Key: "credential_process", Value: p.line}}
-		if p.settings.Region != "" {
-			kv = append(kv, awsconfig.KV{Key: "region", Value: p.settings.Region})
-		}
-		kv = append(kv, p.extra...)
-		if old, ok := f.Profile(p.name); ok {
-			for _, k := range conflictingKeys {
-				if old.Keys[k] != "" {
-					u.warnf("removed %s from profile %s: the AWS CLI would use it instead of credential_process", k, p.name)
-				}
-			}
-		}
-		if err := f.SetProfile(p.name, kv, conflictingKeys); err != nil {
-			return fmt.Errorf("profile %s: %w", p.name, err)
-		}
-		if creds != nil {
-			if cp, ok := creds.Profile(p.name); ok && cp.Keys["aws_access_key_id"] != "" {
-				u.warnf("%s has keys for [%s], which the AWS CLI uses before credential_process; remove them", awsconfig.CredentialsPath(), p.name)
-			}
-		}
+	if _, err := applyProfiles(u, f, creds, ps); err != nil {
+		return err
 	}
 	if !f.Changed() {
 		return nil
@@ -196,4 +179,70 @@ func writeProfiles(u *ui, ps []profileWrite) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// applyCounts says what applying the profiles did.
+type applyCounts struct{ added, updated, unchanged int }
+
+// applyProfiles edits f in memory: the credential_process line, region and
+// extra keys of each profile, removing keys that would override
+// credential_process (with a warning), and counts the outcome. It does not
+// save, so --dry-run can show the very edit a real run makes. A profile
+// whose old line set --region but whose new one does not loses the region
+// key too: credproc wrote it.
+func applyProfiles(u *ui, f, creds *awsconfig.File, ps []profileWrite) (applyCounts, error) {
+	var c applyCounts
+	for _, p := range ps {
+		kv := []awsconfig.KV{{Key: "credential_process", Value: p.line}}
+		if p.settings.Region != "" {
+			kv = append(kv, awsconfig.KV{Key: "region", Value: p.settings.Region})
+		}
+		kv = append(kv, p.extra...)
+		remove := conflictingKeys
+		old, existed := f.Profile(p.name)
+		if existed {
+			for _, k := range conflictingKeys {
+				if old.Keys[k] != "" {
+					u.warnf("removed %s from profile %s: the AWS CLI would use it instead of credential_process", k, p.name)
+				}
+			}
+			if r := lineRegion(old.Keys["credential_process"]); p.settings.Region == "" && r != "" && old.Keys["region"] == r {
+				remove = append(slices.Clone(conflictingKeys), "region")
+			}
+		}
+		if err := f.SetProfile(p.name, kv, remove); err != nil {
+			return c, fmt.Errorf("profile %s: %w", p.name, err)
+		}
+		switch now, _ := f.Profile(p.name); {
+		case !existed:
+			c.added++
+		case maps.Equal(old.Keys, now.Keys):
+			c.unchanged++
+		default:
+			c.updated++
+		}
+		if creds != nil {
+			if cp, ok := creds.Profile(p.name); ok && cp.Keys["aws_access_key_id"] != "" {
+				u.warnf("%s has keys for [%s], which the AWS CLI uses before credential_process; remove them", awsconfig.CredentialsPath(), p.name)
+			}
+		}
+	}
+	return c, nil
+}
+
+// lineRegion returns the --region of a credential_process line that
+// credproc wrote, or "". Unlike settingsFromLine it does not insist on the
+// binary's name: the profile's marker already says credproc wrote it.
+func lineRegion(line string) string {
+	argv, err := awsconfig.SplitCommand(line)
+	if err != nil || len(argv) < 2 {
+		return ""
+	}
+	fs := newFlagSet("credential_process")
+	var s credproc.Settings
+	s.RegisterFlags(fs)
+	if _, err := parseFlags(fs, argv[1:]); err != nil {
+		return ""
+	}
+	return s.Region
 }

@@ -35,6 +35,10 @@ func (u *ui) warnf(format string, a ...any) {
 
 // fail reports err and returns the exit code.
 func (u *ui) fail(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code // already reported: by exec's command, or by credproc
+	}
 	fmt.Fprintf(u.stderr, "credproc: error: %s\n", oneLine(err.Error()))
 	if h := credproc.Hint(err); h != "" {
 		fmt.Fprintf(u.stderr, "credproc: hint: %s\n", oneLine(h))

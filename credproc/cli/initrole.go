@@ -1,0 +1,904 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc"
+	"github.com/credproc/credproc/credproc/awsconfig"
+)
+
+// init-role creates, in an account that was invited into the organization,
+// the role that AWS Organizations creates by itself only in accounts it
+// creates. It follows the console steps AWS documents: a role trusting the
+// management account ("Another AWS account", optionally "Require MFA") with
+// the AdministratorAccess managed policy attached.
+
+// The tag init-role puts on the roles it creates, so that people reading
+// the account later know where the role came from.
+const (
+	createdByKey   = "created-by"
+	createdByValue = "credproc"
+)
+
+// verifySessionName is the RoleSessionName of the verifying AssumeRole: it
+// shows in CloudTrail and keeps the check apart from any profile's cache.
+const verifySessionName = "credproc-init-role"
+
+// propagationWait bounds how long verification retries AccessDenied after
+// init-role changed the role: IAM changes take a few seconds to reach STS.
+const propagationWait = 20 * time.Second
+
+var policyARNRe = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(aws|[0-9]{12}):policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$`)
+
+// initRole is init-role's parsed command line.
+type initRole struct {
+	profile    string // AWS profile of an administrator in the member account
+	mgmt       string // management account ID
+	roleName   string
+	policyARN  string // empty: AdministratorAccess in the member's partition
+	requireMFA bool
+	dryRun     bool
+	update     bool
+	// source, mfaSerial and mfaProcess are the management side's settings
+	// for the verifying AssumeRole.
+	source, mfaSerial, mfaProcess string
+}
+
+// cmdInitRole creates (or checks, or with --update repairs) the role that
+// lets the management account into an invited member account.
+func cmdInitRole(ctx context.Context, u *ui, args []string) error {
+	o, err := parseInitRole(args)
+	if err != nil {
+		return err
+	}
+	r := newResolver(u)
+	admin, err := memberAdmin(ctx, r, o.profile)
+	if err != nil {
+		return err
+	}
+	partition := credproc.Partition(admin.region)
+	if o.policyARN == "" {
+		o.policyARN = "arn:" + partition + ":iam::aws:policy/AdministratorAccess"
+	} else if p := strings.Split(o.policyARN, ":")[1]; p != partition {
+		return usagef("init-role: --policy-arn %s is in partition %s, but profile %s is in %s (region %s)", o.policyARN, p, o.profile, partition, admin.region)
+	}
+
+	who, err := callerIdentity(ctx, admin)
+	if err != nil {
+		return explainIAM("sts:GetCallerIdentity", o.profile, "", admin, err)
+	}
+	if who.account == o.mgmt {
+		return &credproc.Error{
+			Msg:  fmt.Sprintf("profile %s is %s, in the management account %s itself", o.profile, who.arn, o.mgmt),
+			Hint: "run init-role with an administrator of the invited member account (--profile), not of the management account",
+		}
+	}
+	u.infof("profile %s is %s (account %s)", o.profile, who.arn, who.account)
+
+	want := desiredRole(partition, o)
+	client := iam.NewFromConfig(credproc.ServiceConfig(admin.creds, admin.region, "IAM"))
+	have, err := readRole(ctx, client, o.roleName)
+	if err != nil {
+		op := "iam:GetRole"
+		var ce *iamCallError
+		if errors.As(err, &ce) {
+			op = ce.op
+		}
+		return explainIAM(op, o.profile, who.account, admin, err)
+	}
+	roleARN := "arn:" + partition + ":iam::" + who.account + ":role/" + o.roleName
+	if have != nil {
+		roleARN = have.arn
+	}
+
+	var plan []iamCall
+	if have == nil {
+		plan = want.createCalls()
+	} else {
+		diffs, extras, calls := want.compare(have)
+		for _, p := range extras {
+			u.infof("note: %s also has policy %s attached; init-role leaves it", roleARN, p)
+		}
+		if len(diffs) == 0 {
+			u.infof("role %s is already set up: %s", roleARN, want.summary())
+		}
+		for _, d := range diffs {
+			u.infof("difference: %s", d)
+		}
+		if len(diffs) > 0 && !o.update {
+			if o.dryRun {
+				printPlan(u.stdout, o, roleARN, have, calls, "with --update, init-role would make these calls")
+			}
+			ops := make([]string, len(calls))
+			for i, c := range calls {
+				ops[i] = c.op
+			}
+			return &credproc.Error{
+				Msg:  fmt.Sprintf("role %s differs from what init-role sets up (%d difference(s) above); nothing was changed", roleARN, len(diffs)),
+				Hint: "add --update to fix it with " + strings.Join(ops, " and ") + " (--dry-run --update prints the calls first)",
+			}
+		}
+		plan = calls
+	}
+
+	if o.dryRun {
+		printPlan(u.stdout, o, roleARN, have, plan, "")
+		return nil
+	}
+	for _, c := range plan {
+		arn, err := c.run(ctx, client)
+		if err != nil {
+			return explainIAM(c.op, o.profile, who.account, admin, err)
+		}
+		if arn != "" {
+			roleARN = arn
+		}
+		if c.done != "" {
+			u.infof("%s", c.done)
+		}
+	}
+	if len(plan) > 0 && have == nil {
+		u.infof("created role %s: %s", roleARN, want.summary())
+	}
+
+	if o.source == "" {
+		u.infof("not verified: add --source NAME (the management account's source) to check that it can assume the role")
+	} else if err := verifyRole(ctx, u, r, o, roleARN, partition, len(plan) > 0); err != nil {
+		return err
+	}
+	next := "credproc setup PROFILE --source NAME --account " + who.account
+	if o.roleName != credproc.DefaultRoleName {
+		next += " --role-name " + o.roleName
+	}
+	if o.requireMFA {
+		next += " --mfa-serial ARN"
+	}
+	u.infof("next: %s", next)
+	return nil
+}
+
+// parseInitRole reads and checks init-role's command line before anything
+// touches the network.
+func parseInitRole(args []string) (*initRole, error) {
+	fs := newFlagSet("init-role")
+	o := &initRole{}
+	fs.StringVar(&o.profile, "profile", "", "AWS profile of an administrator in the member account")
+	fs.StringVar(&o.mgmt, "management-account", "", "ID of the organization's management account")
+	fs.StringVar(&o.roleName, "role-name", credproc.DefaultRoleName, "name of the role to create")
+	fs.BoolVar(&o.requireMFA, "require-mfa", false, "trust the management account only with MFA")
+	fs.StringVar(&o.policyARN, "policy-arn", "", "managed policy to attach (default AdministratorAccess)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the policy documents and calls; change nothing")
+	fs.BoolVar(&o.update, "update", false, "change an existing role that differs")
+	fs.StringVar(&o.source, "source", "", "management-side source to verify the role with (AssumeRole)")
+	fs.StringVar(&o.mfaSerial, "mfa-serial", "", "with --source: the management-side MFA device for verifying")
+	fs.StringVar(&o.mfaProcess, "mfa-process", "", "with --mfa-serial: command that prints the current MFA code")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(pos) > 0:
+		return nil, usagef("init-role: unexpected argument %q", pos[0])
+	case o.profile == "":
+		return nil, usagef("init-role: give --profile P: an AWS profile of an administrator in the member account")
+	case o.mgmt == "":
+		return nil, usagef("init-role: give --management-account ID: the account the role will trust")
+	case o.mfaSerial != "" && o.source == "":
+		return nil, usagef("init-role: --mfa-serial goes with --source: it is for verifying the role")
+	}
+	if err := profileNameOK(o.profile); err != nil {
+		return nil, err
+	}
+	if err := credproc.CheckAccountID(o.mgmt); err != nil {
+		return nil, usagef("init-role: --management-account: %v", err)
+	}
+	if _, err := credproc.RoleARN("", o.mgmt, o.roleName); err != nil {
+		return nil, usagef("init-role: %v", err)
+	}
+	if o.policyARN != "" && !policyARNRe.MatchString(o.policyARN) {
+		return nil, usagef("init-role: invalid --policy-arn %q: want arn:aws:iam::aws:policy/NAME or arn:aws:iam::ACCOUNT:policy/NAME", o.policyARN)
+	}
+	if o.source != "" {
+		// Checked now so that a typo fails before any role is created.
+		if err := verifySettings(o, "arn:aws:iam::"+o.mgmt+":role/"+o.roleName, "").Validate(); err != nil {
+			return nil, usagef("init-role: %v", err)
+		}
+	}
+	return o, nil
+}
+
+// adminSession is the credentials init-role makes its IAM calls with.
+type adminSession struct {
+	creds  cache.Credentials
+	region string
+}
+
+// memberAdmin gets credentials for profile, an administrator inside the
+// member account. IAM refuses GetSessionToken sessions without MFA, so
+// long-lived keys are used as they are, not through such a session.
+func memberAdmin(ctx context.Context, r *credproc.Resolver, profile string) (*adminSession, error) {
+	cfg, err := awsconfig.Load(awsconfig.ConfigPath(), awsconfig.Config)
+	if err != nil {
+		return nil, &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
+	}
+	if p, ok := cfg.Profile(profile); ok && p.Get("credential_process") != "" {
+		if s, err := settingsFromLine(profile, p.Get("credential_process")); err == nil {
+			// A credproc profile.
+			if err := s.Validate(); err != nil {
+				return nil, err
+			}
+			a := &adminSession{region: r.Region(s)}
+			if s.RoleARN != "" || s.MFASerial != "" {
+				a.creds, err = r.Credentials(ctx, s)
+			} else {
+				a.creds, err = r.SourceCredentials(ctx, s.Source)
+			}
+			return a, err
+		}
+	}
+	keys, ok, err := credproc.ProfileKeys(profile)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &credproc.Error{
+			Msg:  fmt.Sprintf("no profile %q in %s or %s", profile, awsconfig.ConfigPath(), awsconfig.CredentialsPath()),
+			Hint: "give the AWS profile of an administrator in the member account (static keys, SSO, credential_process or a credproc profile)",
+		}
+	}
+	a := &adminSession{region: firstOf(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), keys["region"], "us-east-1")}
+	if err := credproc.CheckRegion(a.region); err != nil {
+		return nil, err
+	}
+	a.creds, err = r.SourceCredentials(ctx, credproc.ProfilePrefix+profile)
+	return a, err
+}
+
+// firstOf returns the first non-empty value.
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// caller is who the member-side credentials belong to.
+type caller struct{ arn, account string }
+
+// callerIdentity asks STS whom a's credentials belong to.
+func callerIdentity(ctx context.Context, a *adminSession) (caller, error) {
+	out, err := sts.NewFromConfig(credproc.ServiceConfig(a.creds, a.region, "STS")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return caller{}, err
+	}
+	return caller{arn: aws.ToString(out.Arn), account: aws.ToString(out.Account)}, nil
+}
+
+// roleSpec is the role init-role sets up.
+type roleSpec struct {
+	name, mgmt, partition string
+	requireMFA            bool
+	policyARN             string
+	trust                 string // the trust policy document as sent
+	description           string
+}
+
+// policyDoc and policyStatement render the trust policy in the order and
+// shape the IAM console writes it.
+type policyDoc struct {
+	Version   string            `json:"Version"`
+	Statement []policyStatement `json:"Statement"`
+}
+
+type policyStatement struct {
+	Effect    string                       `json:"Effect"`
+	Principal map[string]string            `json:"Principal"`
+	Action    string                       `json:"Action"`
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+// desiredRole is the role o asks for, in partition.
+func desiredRole(partition string, o *initRole) *roleSpec {
+	st := policyStatement{
+		Effect:    "Allow",
+		Principal: map[string]string{"AWS": rootARN(partition, o.mgmt)},
+		Action:    "sts:AssumeRole",
+	}
+	if o.requireMFA {
+		st.Condition = map[string]map[string]string{"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+	}
+	doc, err := json.MarshalIndent(policyDoc{Version: "2012-10-17", Statement: []policyStatement{st}}, "", "  ")
+	if err != nil {
+		panic(err) // maps of strings always marshal
+	}
+	return &roleSpec{
+		name: o.roleName, mgmt: o.mgmt, partition: partition, requireMFA: o.requireMFA, policyARN: o.policyARN,
+		trust:       string(doc),
+		description: "Lets the organization's management account " + o.mgmt + " administer this account. Created by credproc init-role.",
+	}
+}
+
+// rootARN is the principal that stands for every identity of account.
+func rootARN(partition, account string) string {
+	return "arn:" + partition + ":iam::" + account + ":root"
+}
+
+// summary says in a few words what the role grants.
+func (w *roleSpec) summary() string {
+	mfa := ""
+	if w.requireMFA {
+		mfa = " with MFA"
+	}
+	return fmt.Sprintf("trusts account %s%s, policy %s", w.mgmt, mfa, w.policyARN)
+}
+
+// existingRole is what IAM reports about the role.
+type existingRole struct {
+	arn      string
+	trust    string // decoded trust policy document
+	attached []string
+}
+
+// iamCallError names the IAM operation that failed.
+type iamCallError struct {
+	op  string
+	err error
+}
+
+// Error names the operation and the failure.
+func (e *iamCallError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *iamCallError) Unwrap() error { return e.err }
+
+// readRole returns the role named name, or nil if there is none. Its
+// errors are *iamCallError.
+func readRole(ctx context.Context, c *iam.Client, name string) (*existingRole, error) {
+	out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	var missing *iamtypes.NoSuchEntityException
+	if errors.As(err, &missing) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &iamCallError{"iam:GetRole", err}
+	}
+	if out.Role == nil {
+		return nil, &iamCallError{"iam:GetRole", errors.New("IAM returned no role")}
+	}
+	r := &existingRole{arn: aws.ToString(out.Role.Arn), trust: decodePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))}
+	pages := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, &iamCallError{"iam:ListAttachedRolePolicies", err}
+		}
+		for _, p := range page.AttachedPolicies {
+			r.attached = append(r.attached, aws.ToString(p.PolicyArn))
+		}
+	}
+	return r, nil
+}
+
+// decodePolicy undoes the URL encoding (RFC 3986) IAM returns policy
+// documents in; a document that is plain JSON already is kept.
+func decodePolicy(doc string) string {
+	if strings.HasPrefix(strings.TrimSpace(doc), "{") {
+		return doc
+	}
+	if d, err := url.PathUnescape(doc); err == nil {
+		return d
+	}
+	return doc
+}
+
+// iamCall is one state-changing IAM call init-role makes.
+type iamCall struct {
+	op   string   // "iam:CreateRole"
+	cli  []string // the same call as an AWS CLI command, without --profile
+	done string   // what to say once it succeeded, if anything
+	// run makes the call; it returns the role's ARN when the reply has it.
+	run func(ctx context.Context, c *iam.Client) (string, error)
+}
+
+// createCalls create the role from scratch.
+func (w *roleSpec) createCalls() []iamCall {
+	create := iamCall{
+		op: "iam:CreateRole",
+		cli: []string{"aws", "iam", "create-role", "--role-name", w.name, "--description", w.description,
+			"--tags", "Key=" + createdByKey + ",Value=" + createdByValue, "--assume-role-policy-document", w.trust},
+		run: func(ctx context.Context, c *iam.Client) (string, error) {
+			// The tag goes with CreateRole so that no untagged role is left
+			// behind if a later call fails.
+			out, err := c.CreateRole(ctx, &iam.CreateRoleInput{
+				RoleName:                 aws.String(w.name),
+				AssumeRolePolicyDocument: aws.String(w.trust),
+				Description:              aws.String(w.description),
+				Tags:                     []iamtypes.Tag{{Key: aws.String(createdByKey), Value: aws.String(createdByValue)}},
+			})
+			if err != nil || out.Role == nil {
+				return "", err
+			}
+			return aws.ToString(out.Role.Arn), nil
+		},
+	}
+	return []iamCall{create, w.attachCall()}
+}
+
+// attachCall attaches the spec's policy.
+func (w *roleSpec) attachCall() iamCall {
+	return iamCall{
+		op:   "iam:AttachRolePolicy",
+		cli:  []string{"aws", "iam", "attach-role-policy", "--role-name", w.name, "--policy-arn", w.policyARN},
+		done: "attached policy " + w.policyARN + " to role " + w.name,
+		run: func(ctx context.Context, c *iam.Client) (string, error) {
+			_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(w.name), PolicyArn: aws.String(w.policyARN)})
+			return "", err
+		},
+	}
+}
+
+// updateTrustCall replaces the role's trust policy with the spec's.
+func (w *roleSpec) updateTrustCall() iamCall {
+	return iamCall{
+		op:   "iam:UpdateAssumeRolePolicy",
+		cli:  []string{"aws", "iam", "update-assume-role-policy", "--role-name", w.name, "--policy-document", w.trust},
+		done: "replaced the trust policy of role " + w.name,
+		run: func(ctx context.Context, c *iam.Client) (string, error) {
+			_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(w.name), PolicyDocument: aws.String(w.trust)})
+			return "", err
+		},
+	}
+}
+
+// compare checks an existing role against the spec. diffs are the
+// differences, one line each; extras are further attached policies, which
+// init-role neither minds nor removes; calls would make the role match.
+func (w *roleSpec) compare(have *existingRole) (diffs, extras []string, calls []iamCall) {
+	same, err := samePolicy(have.trust, w.trust, w.partition)
+	if err != nil {
+		diffs = append(diffs, fmt.Sprintf("the trust policy cannot be read (%v)", err))
+	} else if !same {
+		diffs = append(diffs, trustDifferences(have.trust, w)...)
+	}
+	if len(diffs) > 0 {
+		calls = append(calls, w.updateTrustCall())
+	}
+	if !slices.Contains(have.attached, w.policyARN) {
+		diffs = append(diffs, "policy "+w.policyARN+" is not attached")
+		calls = append(calls, w.attachCall())
+	}
+	for _, p := range have.attached {
+		if p != w.policyARN {
+			extras = append(extras, p)
+		}
+	}
+	return diffs, extras, calls
+}
+
+// statement is a policy statement in canonical form: every list sorted and
+// without duplicates, single values as one-element lists, account IDs as
+// root ARNs, case-insensitive names (actions, condition keys) lower-cased,
+// Sid dropped. Two statements mean the same when their JSON is equal.
+type statement map[string]any
+
+// canonicalPolicy returns the canonical statements of a policy document,
+// sorted and without duplicates. The Version is left out: it only changes
+// how policy variables are read, and trust policies here use none.
+func canonicalPolicy(doc, partition string) ([]string, []statement, error) {
+	var d map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return nil, nil, fmt.Errorf("not a JSON policy document: %v", err)
+	}
+	var raw []map[string]any
+	if st := d["Statement"]; len(st) > 0 {
+		if err := json.Unmarshal(st, &raw); err != nil {
+			var one map[string]any
+			if err := json.Unmarshal(st, &one); err != nil {
+				return nil, nil, errors.New("its Statement is neither an object nor a list of objects")
+			}
+			raw = []map[string]any{one}
+		}
+	}
+	seen := map[string]bool{}
+	var keys []string
+	var stmts []statement
+	for _, m := range raw {
+		s := canonicalStatement(m, partition)
+		b, _ := json.Marshal(s) // map keys are sorted: a canonical form
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			keys = append(keys, string(b))
+			stmts = append(stmts, s)
+		}
+	}
+	sort.Strings(keys)
+	return keys, stmts, nil
+}
+
+// canonicalStatement puts one statement in canonical form.
+func canonicalStatement(m map[string]any, partition string) statement {
+	s := statement{}
+	for k, v := range m {
+		switch k {
+		case "Sid":
+		case "Principal", "NotPrincipal":
+			s[k] = canonicalPrincipal(v, partition)
+		case "Action", "NotAction":
+			s[k] = stringSet(v, strings.ToLower)
+		case "Resource", "NotResource":
+			s[k] = stringSet(v, nil)
+		case "Condition":
+			s[k] = canonicalCondition(v)
+		default:
+			s[k] = v
+		}
+	}
+	return s
+}
+
+// canonicalPrincipal normalises a Principal element; "*" stays as it is.
+func canonicalPrincipal(v any, partition string) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v // "*"
+	}
+	out := map[string]any{}
+	for typ, ps := range m {
+		norm := func(p string) string { return p }
+		if typ == "AWS" {
+			// IAM stores a bare account ID as the account's root ARN.
+			norm = func(p string) string {
+				if credproc.CheckAccountID(p) == nil {
+					return rootARN(partition, p)
+				}
+				return p
+			}
+		}
+		out[typ] = stringSet(ps, norm)
+	}
+	return out
+}
+
+// canonicalCondition normalises a Condition element. Operators keep their
+// case; keys are case-insensitive in IAM.
+func canonicalCondition(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := map[string]any{}
+	for op, kv := range m {
+		inner, ok := kv.(map[string]any)
+		if !ok {
+			out[op] = kv
+			continue
+		}
+		c := map[string]any{}
+		for key, vals := range inner {
+			var norm func(string) string
+			if strings.HasPrefix(op, "Bool") || strings.HasPrefix(op, "Null") {
+				norm = strings.ToLower // "True" and true both mean true
+			}
+			c[strings.ToLower(key)] = stringSet(vals, norm)
+		}
+		out[op] = c
+	}
+	return out
+}
+
+// stringSet turns a policy value (a string, number, bool or a list of them)
+// into a sorted list without duplicates, each passed through norm.
+func stringSet(v any, norm func(string) string) []string {
+	var items []any
+	if l, ok := v.([]any); ok {
+		items = l
+	} else {
+		items = []any{v}
+	}
+	var out []string
+	for _, it := range items {
+		var s string
+		switch x := it.(type) {
+		case string:
+			s = x
+		default:
+			b, _ := json.Marshal(x)
+			s = string(b)
+		}
+		if norm != nil {
+			s = norm(s)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// samePolicy reports whether two policy documents say the same.
+func samePolicy(a, b, partition string) (bool, error) {
+	ka, _, err := canonicalPolicy(a, partition)
+	if err != nil {
+		return false, err
+	}
+	kb, _, err := canonicalPolicy(b, partition)
+	if err != nil {
+		return false, err
+	}
+	return slices.Equal(ka, kb), nil
+}
+
+// trustDifferences says, one line each, how the trust policy have differs
+// from the spec's: which principals it trusts that it should not and the
+// other way round, and how its MFA requirement differs.
+func trustDifferences(have string, w *roleSpec) []string {
+	_, stmts, err := canonicalPolicy(have, w.partition)
+	if err != nil {
+		return []string{fmt.Sprintf("the trust policy cannot be read (%v)", err)}
+	}
+	root := rootARN(w.partition, w.mgmt)
+	_, wantSts, _ := canonicalPolicy(w.trust, w.partition)
+	wantCond, _ := json.Marshal(wantSts[0]["Condition"])
+	var lines []string
+	trustsMgmt, mgmtCondOK, mgmtMFA := false, false, false
+	for _, st := range stmts {
+		if !grantsAssumeRole(st) {
+			b, _ := json.Marshal(st)
+			lines = append(lines, "the trust policy has a statement init-role would not write: "+string(b))
+			continue
+		}
+		cond, _ := json.Marshal(st["Condition"])
+		for _, p := range principals(st) {
+			if p != root {
+				lines = append(lines, "the trust policy also trusts "+p)
+				continue
+			}
+			trustsMgmt = true
+			mgmtCondOK = mgmtCondOK || string(cond) == string(wantCond)
+			mgmtMFA = mgmtMFA || requiresMFA(st)
+		}
+	}
+	switch {
+	case !trustsMgmt:
+		lines = append(lines, fmt.Sprintf("the trust policy does not trust the management account %s (principal %s)", w.mgmt, root))
+	case mgmtCondOK:
+	case w.requireMFA && !mgmtMFA:
+		lines = append(lines, "the trust policy does not require MFA, but --require-mfa was given")
+	case !w.requireMFA && mgmtMFA:
+		lines = append(lines, "the trust policy requires MFA (aws:MultiFactorAuthPresent), but --require-mfa was not given")
+	default:
+		lines = append(lines, fmt.Sprintf("the trust policy puts other conditions on the management account: %s", conditionsOn(stmts, root)))
+	}
+	if len(lines) == 0 {
+		b, _ := json.Marshal(stmts)
+		lines = append(lines, "the trust policy differs: "+string(b))
+	}
+	return lines
+}
+
+// grantsAssumeRole reports whether st allows sts:AssumeRole to principals.
+func grantsAssumeRole(st statement) bool {
+	if st["Effect"] != "Allow" || st["NotPrincipal"] != nil || st["NotAction"] != nil {
+		return false
+	}
+	acts, _ := st["Action"].([]string)
+	return slices.ContainsFunc(acts, func(a string) bool { return a == "sts:assumerole" || a == "sts:*" || a == "*" })
+}
+
+// principals lists st's principals, non-AWS kinds as "Service:NAME".
+func principals(st statement) []string {
+	var out []string
+	switch p := st["Principal"].(type) {
+	case map[string]any:
+		for typ, v := range p {
+			for _, x := range v.([]string) {
+				if typ != "AWS" {
+					x = typ + ":" + x
+				}
+				out = append(out, x)
+			}
+		}
+	case nil:
+	default:
+		out = append(out, fmt.Sprint(p))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// requiresMFA reports whether st allows only MFA-authenticated callers.
+func requiresMFA(st statement) bool {
+	c, _ := st["Condition"].(map[string]any)
+	b, _ := c["Bool"].(map[string]any)
+	v, _ := b["aws:multifactorauthpresent"].([]string)
+	return slices.Equal(v, []string{"true"})
+}
+
+// conditionsOn renders the conditions of the statements trusting principal.
+func conditionsOn(stmts []statement, principal string) string {
+	var cs []string
+	for _, st := range stmts {
+		if grantsAssumeRole(st) && slices.Contains(principals(st), principal) {
+			b, _ := json.Marshal(st["Condition"])
+			cs = append(cs, string(b))
+		}
+	}
+	return strings.Join(cs, " or ")
+}
+
+// printPlan writes the dry run: the calls as AWS CLI commands one could
+// run oneself, with the exact documents they send.
+func printPlan(w io.Writer, o *initRole, roleARN string, have *existingRole, calls []iamCall, heading string) {
+	fmt.Fprintf(w, "# credproc init-role --dry-run: nothing was changed.\n")
+	if have == nil {
+		fmt.Fprintf(w, "# role %s does not exist.\n", roleARN)
+	} else {
+		fmt.Fprintf(w, "# role %s exists.\n", roleARN)
+	}
+	if len(calls) == 0 {
+		fmt.Fprintf(w, "# it is set up as intended: no calls to make.\n")
+		return
+	}
+	if heading == "" {
+		heading = "init-role would make these calls"
+	}
+	fmt.Fprintf(w, "# %s, as AWS CLI commands:\n", heading)
+	for _, c := range calls {
+		fmt.Fprintf(w, "\n# %s\n%s\n", c.op, shellJoin(append(c.cli, "--profile", o.profile)))
+	}
+	if o.source != "" {
+		fmt.Fprintf(w, "\n# then: sts:AssumeRole %s with source %s, to verify\n", roleARN, o.source)
+	}
+}
+
+// shellJoin quotes args for a POSIX shell. Policy documents stay readable:
+// single quotes keep their newlines.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,:/@+") == "" {
+			q[i] = a
+		} else {
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+// verifySettings are the management side's settings for assuming roleARN.
+func verifySettings(o *initRole, roleARN, region string) *credproc.Settings {
+	return &credproc.Settings{
+		Source:        o.source,
+		RoleARN:       roleARN,
+		SessionName:   verifySessionName,
+		MFASerial:     o.mfaSerial,
+		MFAProcess:    o.mfaProcess,
+		MFADuration:   credproc.DefaultMFADuration,
+		RefreshWindow: credproc.DefaultRefreshWindow,
+		Region:        region,
+	}
+}
+
+// verifyRole assumes the role with the management-side source, as a
+// credproc profile will. changed says init-role just changed the role, so
+// a denial may only mean IAM has not propagated the change yet.
+func verifyRole(ctx context.Context, u *ui, r *credproc.Resolver, o *initRole, roleARN, partition string, changed bool) error {
+	region := ""
+	if partition != "aws" {
+		region = regionFor(partition) // the STS default us-east-1 is in aws
+	}
+	if o.requireMFA && o.mfaSerial == "" {
+		u.infof("not verifying: the role requires MFA; give --mfa-serial (and --mfa-process) to assume it with a code")
+		return nil
+	}
+	s := verifySettings(o, roleARN, region)
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	key := r.CacheKeyFor(s)
+	// A cached session would prove nothing: drop it before and after.
+	_ = r.Store.DeleteSession(key)
+	defer func() { _ = r.Store.DeleteSession(key) }()
+	deadline := time.Now().Add(propagationWait)
+	told := false
+	for {
+		_, err := r.Credentials(ctx, s)
+		if err == nil {
+			u.infof("verified: %s can assume %s", o.source, roleARN)
+			return nil
+		}
+		if !changed || credproc.ErrorCode(err) != "AccessDenied" || time.Now().After(deadline) {
+			return err
+		}
+		if !told {
+			u.infof("%s cannot assume the role yet; IAM takes a few seconds to propagate changes, retrying for up to %s", o.source, propagationWait)
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// regionFor picks an STS region in a partition other than aws.
+func regionFor(partition string) string {
+	if partition == "aws-cn" {
+		return "cn-north-1"
+	}
+	return "us-gov-west-1"
+}
+
+// explainIAM turns a failed member-side call into what to do about it.
+func explainIAM(op, profile, account string, a *adminSession, err error) error {
+	var done *credproc.Error
+	if errors.As(err, &done) {
+		return err
+	}
+	code, msg := "", err.Error()
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		code, msg = api.ErrorCode(), strings.TrimSpace(api.ErrorMessage())
+	}
+	in := ""
+	if account != "" {
+		in = " in account " + account
+	}
+	e := &credproc.Error{Err: err, Msg: fmt.Sprintf("%s failed: %s (%s)", op, msg, code)}
+	switch code {
+	case "":
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
+			e.Msg = fmt.Sprintf("%s: cannot reach AWS: %v", op, err)
+			e.Hint = "check the network and any endpoint URL (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL)"
+		} else {
+			e.Msg = fmt.Sprintf("%s: %v", op, err)
+		}
+	case "AccessDenied", "AccessDeniedException":
+		e.Msg = fmt.Sprintf("profile %s may not call %s%s (AccessDenied): %s", profile, op, in, msg)
+		e.Hint = "the profile is not an administrator of the member account: run init-role with a profile that has AdministratorAccess there (an IAM user or role of that account, or its root user's key)"
+	case "InvalidClientTokenId", "SignatureDoesNotMatch":
+		e.Msg = fmt.Sprintf("%s: the credentials of profile %s were rejected (%s)", op, profile, code)
+		if a != nil && a.creds.SessionToken != "" {
+			e.Hint = "IAM refuses GetSessionToken sessions made without MFA, and keys that are wrong or deactivated: use the profile's long-lived keys, a role session, or an MFA session"
+		} else {
+			e.Hint = "the access key is wrong, deleted or deactivated: put a current one in the profile"
+		}
+	case "ExpiredToken":
+		e.Msg = fmt.Sprintf("%s: the credentials of profile %s have expired (ExpiredToken)", op, profile)
+		e.Hint = "refresh them (for SSO: aws sso login --profile " + profile + "), then run init-role again"
+	case "NoSuchEntity":
+		if op == "iam:AttachRolePolicy" {
+			e.Msg = fmt.Sprintf("%s: the policy to attach does not exist%s: %s", op, in, msg)
+			e.Hint = "check --policy-arn: AWS managed policies are arn:aws:iam::aws:policy/NAME"
+		}
+	case "MalformedPolicyDocument":
+		e.Msg = fmt.Sprintf("%s: IAM rejected the trust policy: %s", op, msg)
+		e.Hint = "check --management-account: IAM refuses a principal whose account does not exist"
+	case "EntityAlreadyExists":
+		e.Msg = fmt.Sprintf("%s: the role was created by someone else meanwhile", op)
+		e.Hint = "run init-role again: it then compares the existing role"
+	case "LimitExceeded":
+		e.Hint = "the account has as many roles or attached policies as IAM allows: remove one, or ask AWS for a higher quota"
+	}
+	return e
+}
