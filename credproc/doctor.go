@@ -836,17 +836,29 @@ func SimulatePrincipalPolicy(ctx context.Context, q SimulationQuery) (string, er
 	var out struct {
 		Results []struct {
 			Action   string `xml:"EvalActionName"`
-			Resource string `xml:"EvalResourceName"`
 			Decision string `xml:"EvalDecision"`
+			// Since 2024 AWS reports an ARN template as EvalResourceName and
+			// the decision for the real ARN here.
+			Specific []struct {
+				Resource string `xml:"EvalResourceName"`
+				Decision string `xml:"EvalResourceDecision"`
+			} `xml:"ResourceSpecificResults>member"`
 		} `xml:"SimulatePrincipalPolicyResult>EvaluationResults>member"`
 	}
 	if err := xml.Unmarshal(data, &out); err != nil {
 		return "", fmt.Errorf("unreadable SimulatePrincipalPolicy response: %v", err)
 	}
+	// One action on one resource was asked about: its result is the answer.
 	for _, r := range out.Results {
-		if strings.EqualFold(r.Action, "sts:AssumeRole") && (r.Resource == "" || r.Resource == q.RoleARN || r.Resource == "*") {
-			return r.Decision, nil
+		if !strings.EqualFold(r.Action, "sts:AssumeRole") {
+			continue
 		}
+		for _, sp := range r.Specific {
+			if sp.Resource == q.RoleARN && sp.Decision != "" {
+				return sp.Decision, nil
+			}
+		}
+		return r.Decision, nil
 	}
 	return "", errors.New("SimulatePrincipalPolicy returned no result for sts:AssumeRole")
 }

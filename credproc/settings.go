@@ -110,10 +110,10 @@ func (s *Settings) Validate() error {
 			return err
 		}
 	}
-	if s.SessionName != "" && !sessionNameRe.MatchString(s.SessionName) {
+	if s.SessionName != "" && !validSessionName(s.SessionName) {
 		return fmt.Errorf("invalid session name %q: use 2 to 64 letters, digits and +=,.@_-", s.SessionName)
 	}
-	if s.ExternalID != "" && (len(s.ExternalID) < 2 || len(s.ExternalID) > 1224 || !externalIDRe.MatchString(s.ExternalID)) {
+	if s.ExternalID != "" && !validExternalID(s.ExternalID) {
 		return fmt.Errorf("invalid external ID: use 2 to 1224 letters, digits and +=,.@:/_-")
 	}
 	if s.Duration != 0 && (s.Duration < minDuration || s.Duration > maxRoleDuration || s.Duration%time.Second != 0) {
@@ -122,7 +122,7 @@ func (s *Settings) Validate() error {
 	if s.MFADuration < minDuration || s.MFADuration > maxMFADuration || s.MFADuration%time.Second != 0 {
 		return fmt.Errorf("invalid MFA duration %s: an MFA session lasts from 15m to 36h, in whole seconds", s.MFADuration)
 	}
-	if s.MFASerial != "" && !mfaSerialRe.MatchString(s.MFASerial) {
+	if s.MFASerial != "" && !validMFASerial(s.MFASerial) {
 		return fmt.Errorf("invalid MFA serial %q: want arn:aws:iam::123456789012:mfa/DEVICE or a hardware serial number", s.MFASerial)
 	}
 	if s.MFAProcess != "" && s.MFASerial == "" {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,14 +15,30 @@ import (
 	"github.com/credproc/credproc/credproc/prompt"
 )
 
-var (
-	sourceNameRe = regexp.MustCompile(`^[A-Za-z0-9_.@+=-]{1,64}$`)
-	accessKeyRe  = regexp.MustCompile(`^AKIA[A-Z0-9]{12,124}$`)
-	secretKeyRe  = regexp.MustCompile(`^[A-Za-z0-9/+=]{16,128}$`)
-)
+// Checked by hand rather than with regexp: package-level patterns are
+// compiled at start-up, which every credential_process call would pay for.
+
+// onlyChars reports whether s has min to max bytes, all from allowed.
+func onlyChars(s string, min, max int, allowed func(byte) bool) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !allowed(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isUpperAlnum(c byte) bool { return 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
+
+func isSecretKeyChar(c byte) bool {
+	return isUpperAlnum(c) || 'a' <= c && c <= 'z' || c == '/' || c == '+' || c == '='
+}
 
 func checkSourceName(name string) error {
-	if !sourceNameRe.MatchString(name) {
+	if !credproc.NameChars(name, 1, 64, ".@+=-") {
 		return usagef("invalid source name %q: use up to 64 letters, digits and _.@+=-", name)
 	}
 	return nil
@@ -35,9 +50,9 @@ func checkKeys(akid, secret string) error {
 	case strings.HasPrefix(akid, "ASIA"):
 		return &credproc.Error{Msg: "that is a temporary access key (ASIA…): credproc stores an IAM user's long-lived key (AKIA…)",
 			Hint: "for temporary credentials, name their AWS profile with --source instead"}
-	case !accessKeyRe.MatchString(akid):
+	case !strings.HasPrefix(akid, "AKIA") || !onlyChars(akid[4:], 12, 124, isUpperAlnum):
 		return &credproc.Error{Msg: "that is not an access key ID: an IAM user's key ID looks like AKIAIOSFODNN7EXAMPLE"}
-	case !secretKeyRe.MatchString(secret):
+	case !onlyChars(secret, 16, 128, isSecretKeyChar):
 		return &credproc.Error{Msg: "that is not a secret access key: it is 40 characters of letters, digits, / and +"}
 	}
 	return nil
