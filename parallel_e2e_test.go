@@ -54,7 +54,8 @@ func TestParallelColdStart(t *testing.T) {
 	}
 }
 
-// TestParallelColdStartMFA: with MFA, one code and one chain for all of them.
+// TestParallelColdStartMFA: 64 at once with MFA: one code and one chain for
+// all of them.
 func TestParallelColdStartMFA(t *testing.T) {
 	w := e2e(t)
 	w.addSource(t, "mgmt")
@@ -69,7 +70,12 @@ func TestParallelColdStartMFA(t *testing.T) {
 	if err != nil {
 		t.Fatalf("setup: %v\n%s", err, stderr)
 	}
-	coldStart(t, w, 24, "secure")
+	outs := coldStart(t, w, 64, "secure")
+	for i, o := range outs {
+		if o != outs[0] {
+			t.Fatalf("invocation %d printed different credentials", i)
+		}
+	}
 	b, _ := os.ReadFile(counter)
 	if runs := strings.Count(string(b), "run"); runs != 1 {
 		t.Errorf("the MFA code was asked for %d times, want 1", runs)
