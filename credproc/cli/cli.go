@@ -167,25 +167,19 @@ func cmdProcess(ctx context.Context, u *ui, args []string) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	if *profile != "" {
+	if *profile != "" || fs.NFlag() == 0 {
 		if fs.NFlag() > 1 {
 			return usagef("--profile takes its settings from the profile; give no other settings")
 		}
-		p, err := loadProfileSettings(*profile)
+		name, err := profileName("credproc", *profile)
+		if err != nil {
+			return err
+		}
+		p, err := loadProfileSettings(name)
 		if err != nil {
 			return err
 		}
 		s = *p
-	} else if fs.NFlag() == 0 {
-		if p := os.Getenv("AWS_PROFILE"); p != "" {
-			ps, err := loadProfileSettings(p)
-			if err != nil {
-				return err
-			}
-			s = *ps
-		} else {
-			return usagef("no settings: give --profile P, or run `credproc help`")
-		}
 	}
 	if err := s.Validate(); err != nil {
 		return err
