@@ -2,24 +2,19 @@ package credproc
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
 )
 
@@ -65,7 +60,7 @@ const (
 // SimulationQuery asks IAM whether a principal's own policies allow it to
 // call sts:AssumeRole on a role (iam:SimulatePrincipalPolicy).
 type SimulationQuery struct {
-	Endpoint        IAMEndpoint
+	Endpoint        awsapi.Endpoint
 	Creds           cache.Credentials // signs the call; never shown
 	PolicySourceARN string            // the IAM user or role whose policies are simulated
 	RoleARN         string
@@ -705,24 +700,14 @@ func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error
 // endpoint_url), else the partition's IAM endpoint, but only when STS too
 // goes to AWS itself. With a custom STS endpoint (a private endpoint or an
 // emulator) and no IAM endpoint, the source keys are not sent anywhere.
-func (w *walk) iamEndpoint(partition string) (IAMEndpoint, error) {
-	ep := IAMEndpoint{Region: "us-east-1", URL: "https://iam.amazonaws.com"}
-	switch partition {
-	case "aws-cn":
-		ep = IAMEndpoint{Region: "cn-north-1", URL: "https://iam.cn-north-1.amazonaws.com.cn"}
-	case "aws-us-gov":
-		ep = IAMEndpoint{Region: "us-gov-west-1", URL: "https://iam.us-gov.amazonaws.com"}
-	}
-	if !strings.EqualFold(w.r.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		for _, v := range []string{w.r.getenv("AWS_ENDPOINT_URL_IAM"), w.r.getenv("AWS_ENDPOINT_URL"), w.src.profile["endpoint_url"]} {
-			if v != "" {
-				ep.URL = v
-				return ep, nil
-			}
-		}
+func (w *walk) iamEndpoint(partition string) (awsapi.Endpoint, error) {
+	ep := awsapi.IAM.DefaultEndpoint(partition)
+	if u := awsapi.IAM.ConfiguredURL(w.r.getenv, w.src.profile["endpoint_url"]); u != "" {
+		ep.URL = u
+		return ep, nil
 	}
 	if sts := endpointFor(w.s, w.r.getenv, w.src.profile); sts.URL != "" {
-		return IAMEndpoint{}, fmt.Errorf("STS goes to %s and no IAM endpoint is configured (AWS_ENDPOINT_URL_IAM), so no policy simulation", sts.URL)
+		return awsapi.Endpoint{}, fmt.Errorf("STS goes to %s and no IAM endpoint is configured (AWS_ENDPOINT_URL_IAM), so no policy simulation", sts.URL)
 	}
 	return ep, nil
 }
@@ -768,70 +753,20 @@ func until(t, now time.Time) string {
 	return fmt.Sprintf("%s (in %dh%02dm)", t.UTC().Format(time.RFC3339), int(left.Hours()), int(left.Minutes())%60)
 }
 
-// IAMEndpoint says where an IAM call goes and the region it is signed for.
-type IAMEndpoint struct {
-	URL    string
-	Region string
-}
-
-// iamAPIError is an error IAM returned.
-type iamAPIError struct {
-	Status        int
-	Code, Message string
-}
-
-func (e *iamAPIError) Error() string {
-	if e.Code == "" {
-		return fmt.Sprintf("HTTP %d", e.Status)
-	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Message)
-}
-
 // SimulatePrincipalPolicy calls iam:SimulatePrincipalPolicy for
 // q.PolicySourceARN on sts:AssumeRole and q.RoleARN and returns the
-// decision. It speaks IAM's query protocol itself, signed with SigV4, so
-// this one read-only call needs no IAM client module.
+// decision. Its errors from IAM are *awsapi.APIError.
 func SimulatePrincipalPolicy(ctx context.Context, q SimulationQuery) (string, error) {
-	form := url.Values{
-		"Action":                {"SimulatePrincipalPolicy"},
-		"Version":               {"2010-05-08"},
+	params := url.Values{
 		"PolicySourceArn":       {q.PolicySourceARN},
 		"ActionNames.member.1":  {"sts:AssumeRole"},
 		"ResourceArns.member.1": {q.RoleARN},
 	}
 	if q.MFA {
 		// Identity policies may allow AssumeRole only with MFA.
-		form.Set("ContextEntries.member.1.ContextKeyName", "aws:MultiFactorAuthPresent")
-		form.Set("ContextEntries.member.1.ContextKeyType", "boolean")
-		form.Set("ContextEntries.member.1.ContextKeyValues.member.1", "true")
-	}
-	body := form.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(q.Endpoint.URL, "/")+"/", strings.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256([]byte(body))
-	creds := aws.Credentials{AccessKeyID: q.Creds.AccessKeyID, SecretAccessKey: q.Creds.SecretAccessKey, SessionToken: q.Creds.SessionToken}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "iam", q.Endpoint.Region, time.Now()); err != nil {
-		return "", err
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Code    string `xml:"Error>Code"`
-			Message string `xml:"Error>Message"`
-		}
-		_ = xml.Unmarshal(data, &e)
-		return "", &iamAPIError{Status: resp.StatusCode, Code: e.Code, Message: strings.TrimSpace(e.Message)}
+		params.Set("ContextEntries.member.1.ContextKeyName", "aws:MultiFactorAuthPresent")
+		params.Set("ContextEntries.member.1.ContextKeyType", "boolean")
+		params.Set("ContextEntries.member.1.ContextKeyValues.member.1", "true")
 	}
 	var out struct {
 		Results []struct {
@@ -843,10 +778,10 @@ func SimulatePrincipalPolicy(ctx context.Context, q SimulationQuery) (string, er
 				Resource string `xml:"EvalResourceName"`
 				Decision string `xml:"EvalResourceDecision"`
 			} `xml:"ResourceSpecificResults>member"`
-		} `xml:"SimulatePrincipalPolicyResult>EvaluationResults>member"`
+		} `xml:"EvaluationResults>member"`
 	}
-	if err := xml.Unmarshal(data, &out); err != nil {
-		return "", fmt.Errorf("unreadable SimulatePrincipalPolicy response: %v", err)
+	if err := awsapi.NewWithEndpoint(awsapi.IAM, q.Creds, q.Endpoint).Query(ctx, "SimulatePrincipalPolicy", params, &out); err != nil {
+		return "", err
 	}
 	// One action on one resource was asked about: its result is the answer.
 	for _, r := range out.Results {

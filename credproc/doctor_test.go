@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awstest"
 	"github.com/credproc/credproc/credproc/prompt"
 	"github.com/credproc/credproc/credproc/totp"
@@ -531,7 +532,7 @@ func TestSimulatePrincipalPolicy(t *testing.T) {
 	}))
 	defer srv.Close()
 	q := SimulationQuery{
-		Endpoint:        IAMEndpoint{URL: srv.URL, Region: "us-east-1"},
+		Endpoint:        awsapi.Endpoint{URL: srv.URL, Region: "us-east-1"},
 		Creds:           cache.Credentials{AccessKeyID: "AKIAEXAMPLEEXAMPLE12", SecretAccessKey: "secret", SessionToken: "tok"},
 		PolicySourceARN: "arn:aws:iam::111111111111:user/bob",
 		RoleARN:         docRole(docMember),
@@ -560,7 +561,7 @@ func TestSimulatePrincipalPolicy(t *testing.T) {
 	}
 	q.PolicySourceARN = "arn:aws:iam::111111111111:user/carol"
 	_, err = SimulatePrincipalPolicy(context.Background(), q)
-	var e *iamAPIError
+	var e *awsapi.APIError
 	if !errors.As(err, &e) || e.Code != "AccessDenied" || e.Status != http.StatusForbidden {
 		t.Fatalf("got %v", err)
 	}

@@ -96,10 +96,12 @@ func toCache(akid, secret, token *string, exp *time.Time) cache.Credentials {
 	return c
 }
 
-// ServiceConfig returns an aws.Config for another AWS service (IAM,
-// Organizations) signed with c. service is the SDK service ID in the form
-// of its environment variable suffix ("IAM", "ORGANIZATIONS"): its endpoint
-// comes from AWS_ENDPOINT_URL_<service> or AWS_ENDPOINT_URL, as in the SDK.
+// ServiceConfig returns an aws.Config for an SDK client outside the
+// credential chain (the STS client init-role and setup --org ask who the
+// keys belong to) signed with c. service is the SDK service ID in the form
+// of its environment variable suffix ("STS"): its endpoint comes from
+// AWS_ENDPOINT_URL_<service> or AWS_ENDPOINT_URL, as in the SDK. IAM and
+// Organizations calls go through credproc/awsapi, not SDK clients.
 func ServiceConfig(c cache.Credentials, region, service string) aws.Config {
 	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Source: "credproc"}
 	cfg := aws.Config{

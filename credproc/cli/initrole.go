@@ -13,16 +13,16 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
 )
 
@@ -47,7 +47,11 @@ const verifySessionName = "credproc-init-role"
 // init-role changed the role: IAM changes take a few seconds to reach STS.
 const propagationWait = 20 * time.Second
 
-var policyARNRe = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(aws|[0-9]{12}):policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$`)
+// Compiled on first use: a package-level pattern would cost every
+// credential_process call its compile time at start-up.
+var policyARNRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(aws|[0-9]{12}):policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$`)
+})
 
 // initRole is init-role's parsed command line.
 type initRole struct {
@@ -95,7 +99,7 @@ func cmdInitRole(ctx context.Context, u *ui, args []string) error {
 	u.infof("profile %s is %s (account %s)", o.profile, who.arn, who.account)
 
 	want := desiredRole(partition, o)
-	client := iam.NewFromConfig(credproc.ServiceConfig(admin.creds, admin.region, "IAM"))
+	client := awsapi.New(awsapi.IAM, admin.creds, admin.region)
 	have, err := readRole(ctx, client, o.roleName)
 	if err != nil {
 		op := "iam:GetRole"
@@ -214,7 +218,7 @@ func parseInitRole(args []string) (*initRole, error) {
 	if _, err := credproc.RoleARN("", o.mgmt, o.roleName); err != nil {
 		return nil, usagef("init-role: %v", err)
 	}
-	if o.policyARN != "" && !policyARNRe.MatchString(o.policyARN) {
+	if o.policyARN != "" && !policyARNRe().MatchString(o.policyARN) {
 		return nil, usagef("init-role: invalid --policy-arn %q: want arn:aws:iam::aws:policy/NAME or arn:aws:iam::ACCOUNT:policy/NAME", o.policyARN)
 	}
 	if o.source != "" {
@@ -372,30 +376,42 @@ func (e *iamCallError) Unwrap() error { return e.err }
 
 // readRole returns the role named name, or nil if there is none. Its
 // errors are *iamCallError.
-func readRole(ctx context.Context, c *iam.Client, name string) (*existingRole, error) {
-	out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	var missing *iamtypes.NoSuchEntityException
-	if errors.As(err, &missing) {
+func readRole(ctx context.Context, c *awsapi.Client, name string) (*existingRole, error) {
+	var role struct {
+		Arn   string `xml:"Role>Arn"`
+		Trust string `xml:"Role>AssumeRolePolicyDocument"`
+	}
+	err := c.Query(ctx, "GetRole", url.Values{"RoleName": {name}}, &role)
+	if credproc.ErrorCode(err) == "NoSuchEntity" {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, &iamCallError{"iam:GetRole", err}
 	}
-	if out.Role == nil {
+	if role.Arn == "" {
 		return nil, &iamCallError{"iam:GetRole", errors.New("IAM returned no role")}
 	}
-	r := &existingRole{arn: aws.ToString(out.Role.Arn), trust: decodePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))}
-	pages := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
+	r := &existingRole{arn: role.Arn, trust: decodePolicy(role.Trust)}
+	params := url.Values{"RoleName": {name}}
+	for {
+		var page struct {
+			Policies  []string `xml:"AttachedPolicies>member>PolicyArn"`
+			Truncated bool     `xml:"IsTruncated"`
+			Marker    string   `xml:"Marker"`
+		}
+		if err := c.Query(ctx, "ListAttachedRolePolicies", params, &page); err != nil {
 			return nil, &iamCallError{"iam:ListAttachedRolePolicies", err}
 		}
-		for _, p := range page.AttachedPolicies {
-			r.attached = append(r.attached, aws.ToString(p.PolicyArn))
+		r.attached = append(r.attached, page.Policies...)
+		if !page.Truncated {
+			return r, nil
 		}
+		// A repeated or missing marker would page forever.
+		if page.Marker == "" || page.Marker == params.Get("Marker") {
+			return nil, &iamCallError{"iam:ListAttachedRolePolicies", errors.New("IAM returned a truncated page without a new marker")}
+		}
+		params.Set("Marker", page.Marker)
 	}
-	return r, nil
 }
 
 // decodePolicy undoes the URL encoding (RFC 3986) IAM returns policy
@@ -416,7 +432,7 @@ type iamCall struct {
 	cli  []string // the same call as an AWS CLI command, without --profile
 	done string   // what to say once it succeeded, if anything
 	// run makes the call; it returns the role's ARN when the reply has it.
-	run func(ctx context.Context, c *iam.Client) (string, error)
+	run func(ctx context.Context, c *awsapi.Client) (string, error)
 }
 
 // createCalls create the role from scratch.
@@ -425,19 +441,20 @@ func (w *roleSpec) createCalls() []iamCall {
 		op: "iam:CreateRole",
 		cli: []string{"aws", "iam", "create-role", "--role-name", w.name, "--description", w.description,
 			"--tags", "Key=" + createdByKey + ",Value=" + createdByValue, "--assume-role-policy-document", w.trust},
-		run: func(ctx context.Context, c *iam.Client) (string, error) {
+		run: func(ctx context.Context, c *awsapi.Client) (string, error) {
 			// The tag goes with CreateRole so that no untagged role is left
 			// behind if a later call fails.
-			out, err := c.CreateRole(ctx, &iam.CreateRoleInput{
-				RoleName:                 aws.String(w.name),
-				AssumeRolePolicyDocument: aws.String(w.trust),
-				Description:              aws.String(w.description),
-				Tags:                     []iamtypes.Tag{{Key: aws.String(createdByKey), Value: aws.String(createdByValue)}},
-			})
-			if err != nil || out.Role == nil {
-				return "", err
+			var out struct {
+				Arn string `xml:"Role>Arn"`
 			}
-			return aws.ToString(out.Role.Arn), nil
+			err := c.Query(ctx, "CreateRole", url.Values{
+				"RoleName":                 {w.name},
+				"AssumeRolePolicyDocument": {w.trust},
+				"Description":              {w.description},
+				"Tags.member.1.Key":        {createdByKey},
+				"Tags.member.1.Value":      {createdByValue},
+			}, &out)
+			return out.Arn, err
 		},
 	}
 	return []iamCall{create, w.attachCall()}
@@ -449,9 +466,8 @@ func (w *roleSpec) attachCall() iamCall {
 		op:   "iam:AttachRolePolicy",
 		cli:  []string{"aws", "iam", "attach-role-policy", "--role-name", w.name, "--policy-arn", w.policyARN},
 		done: "attached policy " + w.policyARN + " to role " + w.name,
-		run: func(ctx context.Context, c *iam.Client) (string, error) {
-			_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(w.name), PolicyArn: aws.String(w.policyARN)})
-			return "", err
+		run: func(ctx context.Context, c *awsapi.Client) (string, error) {
+			return "", c.Query(ctx, "AttachRolePolicy", url.Values{"RoleName": {w.name}, "PolicyArn": {w.policyARN}}, nil)
 		},
 	}
 }
@@ -462,9 +478,8 @@ func (w *roleSpec) updateTrustCall() iamCall {
 		op:   "iam:UpdateAssumeRolePolicy",
 		cli:  []string{"aws", "iam", "update-assume-role-policy", "--role-name", w.name, "--policy-document", w.trust},
 		done: "replaced the trust policy of role " + w.name,
-		run: func(ctx context.Context, c *iam.Client) (string, error) {
-			_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(w.name), PolicyDocument: aws.String(w.trust)})
-			return "", err
+		run: func(ctx context.Context, c *awsapi.Client) (string, error) {
+			return "", c.Query(ctx, "UpdateAssumeRolePolicy", url.Values{"RoleName": {w.name}, "PolicyDocument": {w.trust}}, nil)
 		},
 	}
 }

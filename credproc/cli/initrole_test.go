@@ -3,6 +3,10 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -12,11 +16,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awstest"
 )
 
@@ -292,16 +296,19 @@ func TestInitRoleCreatesRole(t *testing.T) {
 		t.Errorf("the management account cannot assume the new role: %v", err)
 	}
 	// Description and tag, as IAM reports them.
-	out, err := iam.NewFromConfig(credproc.ServiceConfig(e.keys["invited-admin"], "us-east-1", "IAM")).
-		GetRole(t.Context(), &iam.GetRoleInput{RoleName: aws.String("OrganizationAccountAccessRole")})
-	if err != nil {
+	var out struct {
+		Description string                        `xml:"Role>Description"`
+		Tags        []struct{ Key, Value string } `xml:"Role>Tags>member"`
+	}
+	if err := awsapi.New(awsapi.IAM, e.keys["invited-admin"], "us-east-1").
+		Query(t.Context(), "GetRole", url.Values{"RoleName": {"OrganizationAccountAccessRole"}}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if d := aws.ToString(out.Role.Description); !strings.Contains(d, "credproc") || !strings.Contains(d, irMgmt) {
+	if d := out.Description; !strings.Contains(d, "credproc") || !strings.Contains(d, irMgmt) {
 		t.Errorf("description %q", d)
 	}
-	if len(out.Role.Tags) != 1 || aws.ToString(out.Role.Tags[0].Key) != "created-by" || aws.ToString(out.Role.Tags[0].Value) != "credproc" {
-		t.Errorf("tags %+v", out.Role.Tags)
+	if len(out.Tags) != 1 || out.Tags[0].Key != "created-by" || out.Tags[0].Value != "credproc" {
+		t.Errorf("tags %+v", out.Tags)
 	}
 
 	// Again: nothing to do, and it says so.
@@ -540,5 +547,54 @@ func TestInitRoleOtherProfileKinds(t *testing.T) {
 	}
 	if n := e.srv.Calls("GetSessionToken"); n != 0 {
 		t.Errorf("%d GetSessionToken calls: IAM refuses such sessions without MFA", n)
+	}
+}
+
+// TestReadRolePages: the attached policies are read page by page, and a
+// marker IAM repeats ends the listing with an error instead of a loop.
+func TestReadRolePages(t *testing.T) {
+	const getRole = `<GetRoleResponse><GetRoleResult><Role><Arn>arn:aws:iam::222222222222:role/R</Arn>` +
+		`<AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22%7D</AssumeRolePolicyDocument></Role></GetRoleResult></GetRoleResponse>`
+	page := func(arn, marker string) string {
+		more := "<IsTruncated>false</IsTruncated>"
+		if marker != "" {
+			more = "<IsTruncated>true</IsTruncated><Marker>" + marker + "</Marker>"
+		}
+		return `<ListAttachedRolePoliciesResponse><ListAttachedRolePoliciesResult><AttachedPolicies><member><PolicyName>x</PolicyName><PolicyArn>` +
+			arn + `</PolicyArn></member></AttachedPolicies>` + more + `</ListAttachedRolePoliciesResult></ListAttachedRolePoliciesResponse>`
+	}
+	var pages map[string]string // by the request's Marker
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		switch r.PostForm.Get("Action") {
+		case "GetRole":
+			if r.PostForm.Get("RoleName") != "R" {
+				w.WriteHeader(http.StatusNotFound)
+				io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name X cannot be found.</Message></Error></ErrorResponse>`)
+				return
+			}
+			io.WriteString(w, getRole)
+		case "ListAttachedRolePolicies":
+			io.WriteString(w, pages[r.PostForm.Get("Marker")])
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_IAM", srv.URL)
+	c := awsapi.New(awsapi.IAM, cache.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"}, "eu-west-1")
+
+	pages = map[string]string{"": page("arn:aws:iam::aws:policy/A", "m1"), "m1": page("arn:aws:iam::aws:policy/B", "m2"), "m2": page("arn:aws:iam::aws:policy/C", "")}
+	r, err := readRole(t.Context(), c, "R")
+	if err != nil || r.arn != "arn:aws:iam::222222222222:role/R" || r.trust != `{"Version":"2012-10-17"}` ||
+		!slices.Equal(r.attached, []string{"arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B", "arn:aws:iam::aws:policy/C"}) {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+	if r, err := readRole(t.Context(), c, "X"); r != nil || err != nil {
+		t.Errorf("missing role: %+v, %v", r, err)
+	}
+	pages = map[string]string{"": page("arn:aws:iam::aws:policy/A", "m1"), "m1": page("arn:aws:iam::aws:policy/B", "m1")}
+	_, err = readRole(t.Context(), c, "R")
+	var ce *iamCallError
+	if !errors.As(err, &ce) || ce.op != "iam:ListAttachedRolePolicies" {
+		t.Errorf("repeated marker: %v", err)
 	}
 }

@@ -9,14 +9,15 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
 )
 
@@ -43,7 +44,9 @@ const (
 
 // orgPrefixRe is what --prefix may be: the start of a profile name that is
 // safe in shells, scripts and every SDK (and never looks like a flag).
-var orgPrefixRe = regexp.MustCompile(`^([a-z0-9][a-z0-9._-]{0,31})?$`)
+// Compiled on first use: a package-level pattern would cost every
+// credential_process call its compile time at start-up.
+var orgPrefixRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([a-z0-9][a-z0-9._-]{0,31})?$`) })
 
 // orgMaxListed bounds the accounts named in one summary line.
 const orgMaxListed = 20
@@ -250,7 +253,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return usagef("setup --org writes a profile for every account; --account is for one profile (drop --org)")
 	case given["role-arn"]:
 		return usagef("setup --org builds each account's role ARN from --role-name; --role-arn names a single role")
-	case !orgPrefixRe.MatchString(o.prefix):
+	case !orgPrefixRe().MatchString(o.prefix):
 		return usagef("invalid prefix %q: use up to 32 lower-case letters, digits and ._- starting with a letter or digit", o.prefix)
 	}
 	s := o.settings
@@ -475,30 +478,46 @@ func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint
 // listOrgAccounts returns every account of the organization (20 per page, the
 // API's maximum) and the partition of their ARNs, if they show one.
 func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source string) ([]orgAccount, string, error) {
-	client := organizations.NewFromConfig(credproc.ServiceConfig(c, region, "ORGANIZATIONS"))
-	pages := organizations.NewListAccountsPaginator(client, &organizations.ListAccountsInput{MaxResults: aws.Int32(20)})
+	client := awsapi.New(awsapi.Organizations, c, region)
+	in := struct {
+		MaxResults int
+		NextToken  string `json:",omitempty"`
+	}{MaxResults: 20}
 	var out []orgAccount
 	partition := ""
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
+	for {
+		var page struct {
+			Accounts []struct {
+				ID                       string `json:"Id"`
+				Arn, Name, State, Status string
+			}
+			NextToken string
+		}
+		if err := client.JSON(ctx, "ListAccounts", in, &page); err != nil {
 			return nil, "", explainOrg(err, source)
 		}
 		for _, a := range page.Accounts {
-			acct := orgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), State: string(a.State)}
+			acct := orgAccount{ID: a.ID, Name: a.Name, State: a.State}
 			if acct.State == "" {
-				acct.State = string(a.Status) // State is new (2025); Status is what older endpoints send
+				acct.State = a.Status // State is new (2025); Status is what older endpoints send
 			}
 			if err := credproc.CheckAccountID(acct.ID); err != nil {
 				return nil, "", fmt.Errorf("ListAccounts: %w", err)
 			}
-			if p, _, ok := strings.Cut(strings.TrimPrefix(aws.ToString(a.Arn), "arn:"), ":"); ok && partition == "" {
+			if p, _, ok := strings.Cut(strings.TrimPrefix(a.Arn, "arn:"), ":"); ok && partition == "" {
 				partition = p
 			}
 			out = append(out, acct)
 		}
+		if page.NextToken == "" {
+			return out, partition, nil
+		}
+		// A repeated token would page forever.
+		if page.NextToken == in.NextToken {
+			return nil, "", errors.New("ListAccounts: AWS Organizations returned the same NextToken twice")
+		}
+		in.NextToken = page.NextToken
 	}
-	return out, partition, nil
 }
 
 // explainOrg turns an Organizations failure into what to do about it.

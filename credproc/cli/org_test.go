@@ -3,8 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsconfig"
 )
@@ -374,5 +379,51 @@ func TestOwnAccountSettings(t *testing.T) {
 	}
 	if err := got.Validate(); err != nil {
 		t.Errorf("the own-account settings are invalid: %v", err)
+	}
+}
+
+// TestListOrgAccountsPages: the accounts are read page by page with
+// NextToken, State or else Status is the state, and a token AWS repeats
+// ends the listing with an error instead of a loop.
+func TestListOrgAccountsPages(t *testing.T) {
+	var pages map[string]string // by the request's NextToken
+	var maxResults []int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			MaxResults int
+			NextToken  string
+		}
+		json.NewDecoder(r.Body).Decode(&in)
+		maxResults = append(maxResults, in.MaxResults)
+		if r.Header.Get("X-Amz-Target") != "AWSOrganizationsV20161128.ListAccounts" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, pages[in.NextToken])
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", srv.URL)
+	creds := cache.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"}
+
+	acct := func(id, name, state, status string) string {
+		return fmt.Sprintf(`{"Id":%q,"Arn":"arn:aws-us-gov:organizations::111111111111:account/o-x/%s","Name":%q,"State":%q,"Status":%q}`, id, id, name, state, status)
+	}
+	pages = map[string]string{
+		"":   `{"Accounts":[` + acct("111111111111", "Mgmt", "ACTIVE", "ACTIVE") + `],"NextToken":"t1"}`,
+		"t1": `{"Accounts":[` + acct("222222222222", "Old", "", "SUSPENDED") + `,` + acct("333333333333", "New", "PENDING_CLOSURE", "ACTIVE") + `]}`,
+	}
+	got, partition, err := listOrgAccounts(t.Context(), creds, "us-gov-west-1", "mgmt")
+	want := []orgAccount{{"111111111111", "Mgmt", "ACTIVE"}, {"222222222222", "Old", "SUSPENDED"}, {"333333333333", "New", "PENDING_CLOSURE"}}
+	if err != nil || partition != "aws-us-gov" || !slices.Equal(got, want) || !slices.Equal(maxResults, []int{20, 20}) {
+		t.Fatalf("got %v, %q, %v (MaxResults %v)", got, partition, err, maxResults)
+	}
+
+	pages["t1"] = `{"Accounts":[],"NextToken":"t1"}`
+	if _, _, err := listOrgAccounts(t.Context(), creds, "us-gov-west-1", "mgmt"); err == nil || !strings.Contains(err.Error(), "same NextToken") {
+		t.Errorf("repeated token: %v", err)
+	}
+	pages["t1"] = `{"Accounts":[` + acct("12345", "Bad", "ACTIVE", "ACTIVE") + `]}`
+	if _, _, err := listOrgAccounts(t.Context(), creds, "us-gov-west-1", "mgmt"); err == nil || !strings.HasPrefix(err.Error(), "ListAccounts: ") {
+		t.Errorf("bad account ID: %v", err)
 	}
 }
