@@ -3,6 +3,8 @@ package credproc
 import (
 	"fmt"
 	"strings"
+
+	"github.com/credproc/credproc/credproc/awsapi"
 )
 
 // DefaultRoleName is the role AWS Organizations creates in every new member
@@ -107,15 +109,7 @@ func validRegion(s string) bool {
 }
 
 // Partition returns the AWS partition that a region belongs to.
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+func Partition(region string) string { return awsapi.Partition(region) }
 
 // RoleARN builds the ARN of role name in account, in the partition of region.
 func RoleARN(region, account, name string) (string, error) {

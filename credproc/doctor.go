@@ -9,10 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
-
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
@@ -249,7 +245,7 @@ func (w *walk) identity(ctx context.Context) {
 		return
 	}
 	ep := endpointFor(w.s, w.r.getenv, w.src.profile)
-	out, err := stsClient(ep, w.src.creds).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := stsClient(ep, w.src.creds).GetCallerIdentity(ctx)
 	if err != nil {
 		code := ErrorCode(err)
 		c := Check{Step: "identity", Status: StatusFail}
@@ -276,7 +272,7 @@ func (w *walk) identity(ctx context.Context) {
 		w.add(c)
 		return
 	}
-	w.caller = aws.ToString(out.Arn)
+	w.caller = out.Arn
 	if p := parsePrincipal(w.caller); p.kind == "root" && w.s.RoleARN != "" {
 		w.add(Check{Step: "identity", Status: StatusFail,
 			Msg: w.caller + ": these are the account root user's keys, and AWS does not let the root user assume roles",
@@ -472,8 +468,8 @@ func (w *walk) assume(ctx context.Context) {
 	}
 	who := w.s.RoleARN
 	// Show the session's own ARN: proof that the new keys work.
-	if out, err := stsClient(endpointFor(w.s, w.r.getenv, w.src.profile), c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
-		who = aws.ToString(out.Arn)
+	if out, err := stsClient(endpointFor(w.s, w.r.getenv, w.src.profile), c).GetCallerIdentity(ctx); err == nil {
+		who = out.Arn
 	}
 	w.add(Check{Step: step, Status: StatusOK, Msg: fmt.Sprintf("%s, new session %s until %s", who, cached, until(c.Expiration, w.r.now()))})
 }
@@ -489,8 +485,8 @@ func nonEmptyList(s string) []string {
 // it).
 func (w *walk) assumeFailed(ctx context.Context, err error) Check {
 	c := Check{Step: "assume role", Status: StatusFail, Msg: err.Error(), Fix: nonEmptyList(Hint(err))}
-	var op *smithy.OperationError
-	if ErrorCode(err) != "AccessDenied" || isBadMFACode(err) || !errors.As(err, &op) || op.OperationName != "AssumeRole" {
+	var api *awsapi.APIError
+	if ErrorCode(err) != "AccessDenied" || isBadMFACode(err) || !errors.As(err, &api) || api.Operation != "AssumeRole" {
 		return c
 	}
 	c.Msg = fmt.Sprintf("AccessDenied: %s", errorMessage(err))

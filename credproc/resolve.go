@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
 	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/prompt"
 )
 
@@ -161,11 +159,11 @@ func (l *loadedSource) temporary() bool { return l.creds.SessionToken != "" }
 func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSource) (cache.Credentials, error) {
 	ep := endpointFor(s, r.getenv, src.profile)
 	call := stsCall{op: "AssumeRole", role: s.RoleARN, source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}
-	in := &sts.AssumeRoleInput{
-		RoleArn:         aws.String(s.RoleARN),
-		RoleSessionName: aws.String(s.sessionName()),
-		ExternalId:      nonEmpty(s.ExternalID),
-		Policy:          nonEmpty(s.Policy),
+	in := awsapi.AssumeRoleInput{
+		RoleArn:         s.RoleARN,
+		RoleSessionName: s.sessionName(),
+		ExternalID:      s.ExternalID,
+		Policy:          s.Policy,
 	}
 	signer := src.creds
 	switch {
@@ -179,18 +177,16 @@ func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSourc
 		// Direct mode, or a source that already holds temporary keys and so
 		// cannot get an MFA session: the code goes with AssumeRole.
 		call.mfaUsed = true
-		in.SerialNumber = aws.String(s.MFASerial)
+		in.SerialNumber = s.MFASerial
 	}
 	call.chained = call.chained || src.temporary()
 	// A clamp is said once on the terminal when the MFA code is entered, and by setup.
 	d := s.roleDuration(call.chained)
 	if d != 0 {
-		in.DurationSeconds = aws.Int32(int32(d / time.Second))
+		in.DurationSeconds = int32(d / time.Second)
 	}
-	out, err := withMFACode(ctx, r, s, in.SerialNumber != nil, func(code string) (*sts.AssumeRoleOutput, error) {
-		if code != "" {
-			in.TokenCode = aws.String(code)
-		}
+	out, err := withMFACode(ctx, r, s, in.SerialNumber != "", func(code string) (*awsapi.AssumeRoleOutput, error) {
+		in.TokenCode = code
 		return stsClient(ep, signer).AssumeRole(ctx, in)
 	})
 	if err != nil {
@@ -204,7 +200,7 @@ func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSourc
 	if out.Credentials == nil {
 		return cache.Credentials{}, &Error{Msg: "AssumeRole " + s.RoleARN + ": STS returned no credentials"}
 	}
-	c := toCache(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+	c := toCache(out.Credentials)
 	if err := checkIssued(c); err != nil {
 		return cache.Credentials{}, fmt.Errorf("AssumeRole %s: %w", s.RoleARN, err)
 	}
@@ -252,23 +248,18 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 	if sess, ok := r.Store.Session(key); ok && r.fresh(sess.Credentials, window) {
 		return sess.Credentials, nil
 	}
-	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(s.MFADuration / time.Second))}
-	if s.MFASerial != "" {
-		in.SerialNumber = aws.String(s.MFASerial)
-	}
-	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*sts.GetSessionTokenOutput, error) {
-		if code != "" {
-			in.TokenCode = aws.String(code)
-		}
+	in := awsapi.GetSessionTokenInput{DurationSeconds: int32(s.MFADuration / time.Second), SerialNumber: s.MFASerial}
+	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*awsapi.Credentials, error) {
+		in.TokenCode = code
 		return stsClient(ep, src.creds).GetSessionToken(ctx, in)
 	})
 	if err != nil {
 		return cache.Credentials{}, explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
 	}
-	if out.Credentials == nil {
+	if out == nil {
 		return cache.Credentials{}, &Error{Msg: "GetSessionToken: STS returned no credentials"}
 	}
-	c := toCache(out.Credentials.AccessKeyId, out.Credentials.SecretAccessKey, out.Credentials.SessionToken, out.Credentials.Expiration)
+	c := toCache(out)
 	if err := checkIssued(c); err != nil {
 		return cache.Credentials{}, fmt.Errorf("GetSessionToken: %w", err)
 	}

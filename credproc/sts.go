@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsapi"
 )
 
 // Endpoint says where STS calls go. The SDK's config package is not used:
@@ -47,61 +46,54 @@ func endpointFor(s *Settings, getenv func(string) string, from map[string]string
 	return ep
 }
 
-// globalResolver makes the SDK pick the global STS endpoint for the
-// legacy regions, as sts_regional_endpoints = legacy asks.
-type globalResolver struct{ sts.EndpointResolverV2 }
-
-func (g globalResolver) ResolveEndpoint(ctx context.Context, p sts.EndpointParameters) (smithyendpoints.Endpoint, error) {
-	p.UseGlobalEndpoint = aws.Bool(true)
-	return g.EndpointResolverV2.ResolveEndpoint(ctx, p)
-}
-
+// httpClient sends the calls of SDK clients made with ServiceConfig.
 var httpClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 	Proxy:               http.ProxyFromEnvironment,
 	TLSHandshakeTimeout: 10 * time.Second,
 	ForceAttemptHTTP2:   true,
 }}
 
-// stsClient returns an STS client that signs with c.
-func stsClient(ep Endpoint, c cache.Credentials) *sts.Client {
-	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Source: "credproc"}
-	return sts.New(sts.Options{
-		Region: ep.Region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return creds, nil
-		}),
-		HTTPClient:   httpClient,
-		BaseEndpoint: nonEmpty(ep.URL),
-		AppID:        "credproc",
-	}, func(o *sts.Options) {
-		if ep.Global {
-			o.EndpointResolverV2 = globalResolver{sts.NewDefaultEndpointResolverV2()}
-		}
-	})
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
+// awsEndpoint is where ep's calls go and the region they are signed for: a
+// configured URL, signed for the region, else the SDK's endpoint for the
+// region (the global one for legacy regions when ep.Global).
+func (ep Endpoint) awsEndpoint() awsapi.Endpoint {
+	if ep.URL != "" {
+		return awsapi.Endpoint{URL: ep.URL, Region: ep.Region}
 	}
-	return &s
+	return awsapi.STSEndpoint(ep.Region, ep.Global)
 }
 
-// toCache converts the parts of an STS Credentials reply.
-func toCache(akid, secret, token *string, exp *time.Time) cache.Credentials {
-	c := cache.Credentials{AccessKeyID: aws.ToString(akid), SecretAccessKey: aws.ToString(secret), SessionToken: aws.ToString(token)}
-	if exp != nil {
-		c.Expiration = exp.UTC()
+// stsClient returns an STS client that signs with c. It goes through
+// credproc/awsapi: the SDK's generated STS client would add its endpoint
+// rules and schemas to the init of every run (see deps_test.go).
+func stsClient(ep Endpoint, c cache.Credentials) *awsapi.Client {
+	return awsapi.NewWithEndpoint(awsapi.STS, c, ep.awsEndpoint())
+}
+
+// STSClient returns an STS client for calls outside the credential chain
+// (init-role and setup --org ask who the keys belong to) signed with c, for
+// region. endpointURL, if set, is where its calls go; else
+// AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL, as in the SDK, else the regional
+// endpoint.
+func STSClient(c cache.Credentials, region, endpointURL string) *awsapi.Client {
+	ep := awsapi.STS.Endpoint(region, os.Getenv)
+	if endpointURL != "" {
+		ep.URL = endpointURL
 	}
-	return c
+	return awsapi.NewWithEndpoint(awsapi.STS, c, ep)
 }
 
-// ServiceConfig returns an aws.Config for an SDK client outside the
-// credential chain (the STS client init-role and setup --org ask who the
-// keys belong to) signed with c. service is the SDK service ID in the form
-// of its environment variable suffix ("STS"): its endpoint comes from
-// AWS_ENDPOINT_URL_<service> or AWS_ENDPOINT_URL, as in the SDK. IAM and
-// Organizations calls go through credproc/awsapi, not SDK clients.
+// toCache converts STS credentials.
+func toCache(c *awsapi.Credentials) cache.Credentials {
+	return cache.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration.UTC()}
+}
+
+// ServiceConfig returns an aws.Config for an SDK client signed with c, for
+// tests that check credproc against the SDK's own clients: credproc itself
+// calls STS, IAM and Organizations through credproc/awsapi. service is the
+// SDK service ID in the form of its environment variable suffix ("STS"):
+// its endpoint comes from AWS_ENDPOINT_URL_<service> or AWS_ENDPOINT_URL,
+// as in the SDK.
 func ServiceConfig(c cache.Credentials, region, service string) aws.Config {
 	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Source: "credproc"}
 	cfg := aws.Config{

@@ -1,16 +1,18 @@
-// Package awsapi makes the few IAM and Organizations calls credproc needs,
-// signed with SigV4, without linking the SDK's service clients.
+// Package awsapi makes the few STS, IAM and Organizations calls credproc
+// needs, signed with SigV4, without linking the SDK's service clients.
 //
 // The AWS CLI runs credproc for every command, so every package linked into
 // the binary costs start-up time on every AWS command. The generated IAM and
 // Organizations clients cost 1.2 to 2.2 ms of package init per run (their
 // schemas and endpoint tables) and 2.3 MB, for two rarely used commands
-// (init-role, setup --org) and one doctor check. This package speaks the two
-// wire protocols those calls need with what the binary links anyway: the
-// SDK's SigV4 signer and retry classifiers (STS needs them), net/http,
+// (init-role, setup --org) and one doctor check; the generated STS client
+// cost another ~0.4 ms of init (sts/schemas, sts/internal/endpoints) and
+// 1.5 MB for the three calls credproc makes (see sts.go). This package
+// speaks the two wire protocols those calls need with what the binary links
+// anyway: the SDK's SigV4 signer and retry classifiers, net/http,
 // encoding/xml and encoding/json.
 //
-//   - [Client.Query] speaks the query protocol (IAM): a form-encoded POST
+//   - [Client.Query] speaks the query protocol (IAM, STS): a form-encoded POST
 //     with Action and Version, an XML reply.
 //   - [Client.JSON] speaks JSON 1.1 (Organizations): the operation in the
 //     X-Amz-Target header, JSON in and out.
@@ -58,6 +60,7 @@ type Service struct {
 	awsUSGov  Endpoint
 	version   string // query protocol API version; "" if not a query service
 	targetPfx string // JSON protocol X-Amz-Target prefix; "" if not a JSON service
+	regional  bool   // an endpoint in every region (STS), not one per partition
 }
 
 // IAM is AWS Identity and Access Management: one global endpoint per
@@ -84,6 +87,16 @@ var Organizations = &Service{
 
 // Name is the service's SigV4 signing name ("iam", "organizations").
 func (s *Service) Name() string { return s.name }
+
+// RegionalEndpoint is the service's endpoint in region, signed for region:
+// "https://sts.eu-west-1.amazonaws.com", "https://sts.cn-north-1.amazonaws.com.cn".
+func (s *Service) RegionalEndpoint(region string) Endpoint {
+	suffix := "amazonaws.com"
+	if Partition(region) == "aws-cn" {
+		suffix = "amazonaws.com.cn"
+	}
+	return Endpoint{URL: "https://" + s.name + "." + region + "." + suffix, Region: region}
+}
 
 // DefaultEndpoint is the service's AWS endpoint in partition ("aws",
 // "aws-cn", "aws-us-gov"; anything else is taken as "aws").
@@ -117,18 +130,21 @@ func (s *Service) ConfiguredURL(getenv func(string) string, profileURL string) s
 // Endpoint is where calls from region go: a configured URL (see
 // ConfiguredURL) or else the real endpoint of region's partition. Either is
 // signed for the partition's signing region: IAM and Organizations live in
-// one region per partition, whatever region the caller works in.
+// one region per partition, whatever region the caller works in. A regional
+// service (STS) goes to region's own endpoint, signed for region.
 func (s *Service) Endpoint(region string, getenv func(string) string) Endpoint {
-	ep := s.DefaultEndpoint(partition(region))
+	ep := s.DefaultEndpoint(Partition(region))
+	if s.regional {
+		ep = s.RegionalEndpoint(region)
+	}
 	if u := s.ConfiguredURL(getenv, ""); u != "" {
 		ep.URL = u
 	}
 	return ep
 }
 
-// partition is the partition of region. It repeats credproc.Partition,
-// which this package cannot import (credproc imports it).
-func partition(region string) string {
+// Partition returns the AWS partition that a region belongs to.
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"
@@ -282,7 +298,7 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return data, nil
 		}
-		apiErr := &APIError{Service: c.svc.name, Status: resp.StatusCode}
+		apiErr := &APIError{Service: c.svc.name, Operation: op, Status: resp.StatusCode}
 		apiErr.Code, apiErr.Message, apiErr.RequestID = parse(data, resp.Header)
 		if apiErr.RequestID == "" {
 			apiErr.RequestID = firstHeader(resp.Header, "X-Amzn-Requestid", "X-Amz-Request-Id")

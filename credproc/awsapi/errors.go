@@ -14,7 +14,8 @@ import (
 // smithy.APIError, so errors.As(err, &smithy.APIError) and
 // credproc.ErrorCode see its code as they see the SDK's errors.
 type APIError struct {
-	Service   string // signing name: "iam", "organizations"
+	Service   string // signing name: "iam", "organizations", "sts"
+	Operation string // the action or operation: "GetRole", "AssumeRole"
 	Code      string // "NoSuchEntity", "AccessDeniedException"; "" if the reply named none
 	Message   string // AWS's message, trimmed
 	Status    int    // HTTP status

@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/credproc/credproc/cache"
@@ -292,11 +290,11 @@ type caller struct{ arn, account string }
 
 // callerIdentity asks STS whom a's credentials belong to.
 func callerIdentity(ctx context.Context, a *adminSession) (caller, error) {
-	out, err := sts.NewFromConfig(credproc.ServiceConfig(a.creds, a.region, "STS")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := credproc.STSClient(a.creds, a.region, "").GetCallerIdentity(ctx)
 	if err != nil {
 		return caller{}, err
 	}
-	return caller{arn: aws.ToString(out.Arn), account: aws.ToString(out.Account)}, nil
+	return caller{arn: out.Arn, account: out.Account}, nil
 }
 
 // roleSpec is the role init-role sets up.

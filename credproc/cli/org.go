@@ -12,9 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsapi"
@@ -464,15 +461,12 @@ func orgListed(names []string) string {
 
 // orgCallerAccount returns the account the credentials belong to.
 func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint string) (string, error) {
-	cfg := credproc.ServiceConfig(c, region, "STS")
-	if endpoint != "" {
-		cfg.BaseEndpoint = aws.String(endpoint) // --endpoint-url is the STS endpoint
-	}
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	// --endpoint-url is the STS endpoint.
+	out, err := credproc.STSClient(c, region, endpoint).GetCallerIdentity(ctx)
 	if err != nil {
 		return "", &credproc.Error{Msg: fmt.Sprintf("GetCallerIdentity: %s", orgAWSMessage(err)), Err: err}
 	}
-	return aws.ToString(out.Account), nil
+	return out.Account, nil
 }
 
 // listOrgAccounts returns every account of the organization (20 per page, the
