@@ -1,13 +1,8 @@
 package credproc
 
 import (
-	"context"
-	"net/http"
 	"os"
 	"strings"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc/awsapi"
@@ -15,8 +10,8 @@ import (
 
 // Endpoint says where STS calls go. The SDK's config package is not used:
 // it links the SSO clients, whose package init every credential_process
-// call would pay for (see the dependency test), so the standard settings
-// are read here instead.
+// call would pay for (see deps_test.go), so the standard settings are read
+// here instead.
 type Endpoint struct {
 	Region string
 	URL    string // empty: the SDK's regional endpoint for Region
@@ -45,13 +40,6 @@ func endpointFor(s *Settings, getenv func(string) string, from map[string]string
 	ep.Global = strings.EqualFold(first(getenv("AWS_STS_REGIONAL_ENDPOINTS"), from["sts_regional_endpoints"]), "legacy")
 	return ep
 }
-
-// httpClient sends the calls of SDK clients made with ServiceConfig.
-var httpClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-	Proxy:               http.ProxyFromEnvironment,
-	TLSHandshakeTimeout: 10 * time.Second,
-	ForceAttemptHTTP2:   true,
-}}
 
 // awsEndpoint is where ep's calls go and the region they are signed for: a
 // configured URL, signed for the region, else the SDK's endpoint for the
@@ -86,31 +74,6 @@ func STSClient(c cache.Credentials, region, endpointURL string) *awsapi.Client {
 // toCache converts STS credentials.
 func toCache(c *awsapi.Credentials) cache.Credentials {
 	return cache.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration.UTC()}
-}
-
-// ServiceConfig returns an aws.Config for an SDK client signed with c, for
-// tests that check credproc against the SDK's own clients: credproc itself
-// calls STS, IAM and Organizations through credproc/awsapi. service is the
-// SDK service ID in the form of its environment variable suffix ("STS"):
-// its endpoint comes from AWS_ENDPOINT_URL_<service> or AWS_ENDPOINT_URL,
-// as in the SDK.
-func ServiceConfig(c cache.Credentials, region, service string) aws.Config {
-	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Source: "credproc"}
-	cfg := aws.Config{
-		Region:      region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil }),
-		HTTPClient:  httpClient,
-		AppID:       "credproc",
-	}
-	if !strings.EqualFold(os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
-			if v := os.Getenv(k); v != "" {
-				cfg.BaseEndpoint = aws.String(v)
-				break
-			}
-		}
-	}
-	return cfg
 }
 
 // Region is the region STS calls for s go to.

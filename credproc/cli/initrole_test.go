@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -262,7 +263,7 @@ func (e *initRoleEnv) run(args ...string) (stdout, stderr string, code int) {
 
 // assume reports whether profile's user can assume roleARN.
 func (e *initRoleEnv) assume(profile, roleARN string) error {
-	c := sts.NewFromConfig(credproc.ServiceConfig(e.keys[profile], "us-east-1", "STS"))
+	c := sts.NewFromConfig(sdkConfig(e.keys[profile], "us-east-1", "STS"))
 	_, err := c.AssumeRole(e.t.Context(), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("test")})
 	return err
 }
@@ -514,7 +515,7 @@ func TestInitRoleOtherProfileKinds(t *testing.T) {
 	// A role session in the invited account, as an SSO or assume-role
 	// tool would hand it out.
 	adminRole := e.srv.CreateRole(awstest.Role{Account: irInvited, Name: "Admin", TrustedAccounts: []string{irMgmt}, Actions: []string{"*"}})
-	out, err := sts.NewFromConfig(credproc.ServiceConfig(e.keys["alice"], "us-east-1", "STS")).AssumeRole(t.Context(),
+	out, err := sts.NewFromConfig(sdkConfig(e.keys["alice"], "us-east-1", "STS")).AssumeRole(t.Context(),
 		&sts.AssumeRoleInput{RoleArn: aws.String(adminRole), RoleSessionName: aws.String("tool")})
 	if err != nil {
 		t.Fatal(err)
@@ -597,4 +598,23 @@ func TestReadRolePages(t *testing.T) {
 	if !errors.As(err, &ce) || ce.op != "iam:ListAttachedRolePolicies" {
 		t.Errorf("repeated marker: %v", err)
 	}
+}
+
+// sdkConfig is an aws.Config for the SDK's own clients, the reference the
+// tests check credproc against, signed with c and sent to the endpoint the
+// test environment names.
+func sdkConfig(c cache.Credentials, region, service string) aws.Config {
+	cfg := aws.Config{
+		Region: region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, nil
+		}),
+	}
+	for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
+		if v := os.Getenv(k); v != "" {
+			cfg.BaseEndpoint = aws.String(v)
+			break
+		}
+	}
+	return cfg
 }
