@@ -149,3 +149,34 @@ func TestKilledHolderReleasesLock(t *testing.T) {
 		t.Fatal("the lock of a killed holder was not released")
 	}
 }
+
+// TestAWSCLIv1 runs the seed scenario's last step with the Python AWS CLI v1
+// too, where one is installed (it is optional: Debian ships v2).
+func TestAWSCLIv1(t *testing.T) {
+	var v1 string
+	for _, p := range []string{os.Getenv("HOME") + "/.pyenv/shims/aws", "/usr/local/bin/aws"} {
+		if out, err := exec.Command(p, "--version").CombinedOutput(); err == nil && bytes.HasPrefix(out, []byte("aws-cli/1.")) {
+			v1 = p
+		}
+	}
+	if v1 == "" {
+		t.Skip("no AWS CLI v1 installed")
+	}
+	w := e2e(t)
+	w.addSource(t, "mgmt")
+	if _, stderr, err := w.run("setup", "member", "--source", "mgmt", "--account", memberAccount); err != nil {
+		t.Fatalf("setup: %v\n%s", err, stderr)
+	}
+	for range 2 {
+		cmd := exec.Command(v1, "sts", "get-caller-identity", "--profile", "member", "--endpoint-url", w.getenv("STS_URL"), "--output", "text", "--query", "Arn")
+		// pyenv needs its own variables; the world's HOME and PATH would hide it.
+		cmd.Env = append(append([]string{}, w.env...), "PATH="+binDir+":"+os.Getenv("PATH"), "PYENV_ROOT="+os.Getenv("HOME")+"/.pyenv")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "assumed-role/OrganizationAccountAccessRole") {
+			t.Fatalf("aws v1: %v\n%s", err, out)
+		}
+	}
+	if got := w.srv.Calls("AssumeRole"); got != 1 {
+		t.Errorf("AssumeRole calls = %d, want 1", got)
+	}
+}
