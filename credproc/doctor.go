@@ -351,9 +351,9 @@ func (w *walk) mfa(ctx context.Context) {
 	case cached:
 		fix = []string{"to get a new MFA session after that, run `credproc --profile " + prof + "` in a terminal"}
 	case w.sessionMode():
-		fix = []string{"run `credproc --profile " + prof + "` once in a terminal and enter the code (the MFA session it caches serves every profile of this source and device for " + formatDuration(s.MFADuration) + ")"}
+		fix = []string{"run `credproc --profile " + prof + "` once in a terminal and enter the code (the MFA session it caches serves every profile of this source and device for " + FormatDuration(s.MFADuration) + ")"}
 	default:
-		fix = []string{"run credproc in a terminal, or drop --mfa-direct so that one code serves for " + formatDuration(s.MFADuration)}
+		fix = []string{"run credproc in a terminal, or drop --mfa-direct so that one code serves for " + FormatDuration(s.MFADuration)}
 	}
 	if s.MFAProcess == "" {
 		fix = append(fix, "or give the profile a code source: `credproc setup "+prof+" … --mfa-process 'ykman oath accounts code -s NAME'`")
@@ -411,7 +411,7 @@ func (w *walk) cache() {
 	case !ok:
 		msg = "no cached " + what + ": the next AWS command gets a new one"
 	case !w.r.fresh(sess.Credentials, w.s.RefreshWindow):
-		msg = fmt.Sprintf("cached %s expires %s, inside the refresh window (%s): the next AWS command gets a new one", what, until(sess.Expiration, now), formatDuration(w.s.RefreshWindow))
+		msg = fmt.Sprintf("cached %s expires %s, inside the refresh window (%s): the next AWS command gets a new one", what, until(sess.Expiration, now), FormatDuration(w.s.RefreshWindow))
 	default:
 		msg = fmt.Sprintf("cached %s until %s", what, until(sess.Expiration, now))
 	}

@@ -321,7 +321,7 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 		out, err := call(code)
 		if err == nil || !isBadMFACode(err) || try >= maxCodeTries {
 			if err == nil && s.usesMFASession() && s.RoleARN != "" && s.Duration > ChainedRoleLimit {
-				t.Printf("credproc: role sessions from this MFA session last 1h (AWS role chaining limit); use --mfa-direct for %s\n", formatDuration(s.Duration))
+				t.Printf("credproc: role sessions from this MFA session last 1h (AWS role chaining limit); use --mfa-direct for %s\n", FormatDuration(s.Duration))
 			}
 			return out, err
 		}

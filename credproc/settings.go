@@ -78,13 +78,13 @@ func (s *Settings) Args() []string {
 	add("session-name", s.SessionName)
 	add("external-id", s.ExternalID)
 	if s.Duration != 0 {
-		add("duration", formatDuration(s.Duration))
+		add("duration", FormatDuration(s.Duration))
 	}
 	add("policy", s.Policy)
 	add("mfa-serial", s.MFASerial)
 	add("mfa-process", s.MFAProcess)
 	if s.MFADuration != DefaultMFADuration && s.MFADuration != 0 {
-		add("mfa-duration", formatDuration(s.MFADuration))
+		add("mfa-duration", FormatDuration(s.MFADuration))
 	}
 	if s.MFADirect {
 		a = append(a, "--mfa-direct")
@@ -92,7 +92,7 @@ func (s *Settings) Args() []string {
 	add("region", s.Region)
 	add("endpoint-url", s.EndpointURL)
 	if s.RefreshWindow != DefaultRefreshWindow {
-		add("refresh-window", formatDuration(s.RefreshWindow))
+		add("refresh-window", FormatDuration(s.RefreshWindow))
 	}
 	return a
 }
@@ -157,7 +157,7 @@ func (s *Settings) Validate() error {
 			life = time.Hour // STS's default
 		}
 		if s.RefreshWindow >= life {
-			return fmt.Errorf("invalid refresh window %s: it must be shorter than the role session (%s)", formatDuration(s.RefreshWindow), formatDuration(life))
+			return fmt.Errorf("invalid refresh window %s: it must be shorter than the role session (%s)", FormatDuration(s.RefreshWindow), FormatDuration(life))
 		}
 	}
 	return nil
@@ -234,9 +234,9 @@ func ParseDuration(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// formatDuration writes d the way a person would type it: 1h, 1h30m, 45m,
+// FormatDuration writes d the way a person would type it: 1h, 1h30m, 45m,
 // or plain seconds when it is not whole minutes.
-func formatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	if d%time.Minute != 0 {
 		return strconv.FormatInt(int64(d/time.Second), 10)
 	}
@@ -249,7 +249,7 @@ func formatDuration(d time.Duration) string {
 
 type durationFlag time.Duration
 
-func (d *durationFlag) String() string { return formatDuration(time.Duration(*d)) }
+func (d *durationFlag) String() string { return FormatDuration(time.Duration(*d)) }
 func (d *durationFlag) Set(v string) error {
 	x, err := ParseDuration(v)
 	*d = durationFlag(x)

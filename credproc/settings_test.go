@@ -120,8 +120,8 @@ func TestRoleARNPartition(t *testing.T) {
 func TestDurationFormat(t *testing.T) {
 	for in, want := range map[string]string{"3600": "1h", "90m": "1h30m", "45m": "45m", "1000": "1000", "12h": "12h"} {
 		d, err := ParseDuration(in)
-		if err != nil || formatDuration(d) != want {
-			t.Errorf("%s → %v %v → %q, want %q", in, d, err, formatDuration(d), want)
+		if err != nil || FormatDuration(d) != want {
+			t.Errorf("%s → %v %v → %q, want %q", in, d, err, FormatDuration(d), want)
 		}
 	}
 	if d, _ := ParseDuration("1h"); d != time.Hour {

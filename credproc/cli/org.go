@@ -356,7 +356,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		u.infof("skipped %s that %s not active: %s", orgPlural(len(names), "account"), orgIsAre(len(names)), orgListed(names))
 	}
 	if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
-		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): the profiles will get 1h sessions; add --mfa-direct for %s", s.Duration)
+		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): the profiles will get 1h sessions; add --mfa-direct for %s", credproc.FormatDuration(s.Duration))
 	}
 	u.infof("%s", orgSummary(counts, plan.gone))
 

@@ -146,7 +146,7 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 		return err
 	}
 	if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
-		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): %s will get 1h sessions; add --mfa-direct for %s", name, s.Duration)
+		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): %s will get 1h sessions; add --mfa-direct for %s", name, credproc.FormatDuration(s.Duration))
 	}
 	warnSourceMissing(ctx, u, s.Source)
 	u.infof("wrote profile %s to %s", name, awsconfig.ConfigPath())
