@@ -47,6 +47,16 @@ func errorMessage(err error) string {
 	return err.Error()
 }
 
+// unreachable reports whether err means STS could not be asked at all (a
+// network failure or time-out), as opposed to an answer from STS.
+func unreachable(err error) bool {
+	if ErrorCode(err) != "" {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne)
+}
+
 // isBadMFACode reports whether STS rejected the MFA code itself.
 func isBadMFACode(err error) bool {
 	return ErrorCode(err) == "AccessDenied" && strings.Contains(errorMessage(err), "MultiFactorAuthentication failed")
@@ -77,8 +87,7 @@ func explain(c stsCall, err error) error {
 	e := &Error{Err: err, Msg: fmt.Sprintf("%s failed: %s (%s)", target, errorMessage(err), code)}
 	switch {
 	case code == "":
-		var ne net.Error
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
+		if unreachable(err) {
 			e.Msg = fmt.Sprintf("%s: cannot reach STS in %s: %v", target, c.endpoint.Region, err)
 			e.Hint = "check the network, the region and any endpoint URL (AWS_ENDPOINT_URL_STS, --endpoint-url)"
 		} else {

@@ -18,6 +18,10 @@ import (
 // one more AssumeRole: the role session outlives it, so reuse it to the end.
 const mfaSessionMargin = time.Minute
 
+// staleMargin is how long cached credentials must still be valid to be
+// handed out when STS cannot be reached to refresh them.
+const staleMargin = 2 * time.Minute
+
 // maxCodeTries is how often a terminal user may retype a rejected MFA code.
 const maxCodeTries = 3
 
@@ -118,6 +122,12 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 	}
 	c, err := r.assumeRole(ctx, s, src)
 	if err != nil {
+		if old, ok := r.Store.Session(key); ok && unreachable(err) && r.fresh(old.Credentials, staleMargin) {
+			// STS is out of reach but the cached credentials still work:
+			// hand them out rather than fail every command until expiry.
+			r.notice("could not refresh (%v); using the cached credentials until %s", err, old.Expiration.UTC().Format(time.RFC3339))
+			return old.Credentials, nil
+		}
 		return cache.Credentials{}, err
 	}
 	err = r.Store.PutSession(key, cache.Session{Credentials: c, Kind: "role", Source: s.Source, RoleARN: s.RoleARN, MFASerial: s.MFASerial})

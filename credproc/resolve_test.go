@@ -212,3 +212,25 @@ func TestEndpointSettings(t *testing.T) {
 		t.Fatalf("default region %q", ep.Region)
 	}
 }
+
+func TestUnreachableSTSServesStillValidCache(t *testing.T) {
+	f := newFixture(t)
+	s := f.settings(f.role, nil)
+	ctx := context.Background()
+	c1, err := f.r.Credentials(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Close() // STS goes away
+	// Inside the refresh window but still valid: the cache serves.
+	f.now = c1.Expiration.Add(-10 * time.Minute)
+	c2, err := f.r.Credentials(ctx, s)
+	if err != nil || c2.AccessKeyID != c1.AccessKeyID {
+		t.Fatalf("with STS down and 10m left: %v", err)
+	}
+	// About to expire: the failure is reported, with the network hint.
+	f.now = c1.Expiration.Add(-time.Minute)
+	if _, err := f.r.Credentials(ctx, s); err == nil || !strings.Contains(Hint(err), "network") {
+		t.Fatalf("with STS down and 1m left: %v (hint %q)", err, Hint(err))
+	}
+}
