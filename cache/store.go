@@ -208,6 +208,22 @@ func (s *Store) Session(key string) (Session, bool) {
 	return sess, ok
 }
 
+// FirstTierSession is Session from the fastest tier alone (the kernel
+// keyring on Linux). Callers check it before taking the key's lock and the
+// full Session after: in a storm of cold starts only the lock holder then
+// asks the slower tiers, which serve their clients one at a time.
+func (s *Store) FirstTierSession(key string) (Session, bool) {
+	if checkKey(key) != nil || len(s.sessions) == 0 {
+		return Session{}, false
+	}
+	data, err := s.sessions[0].Get(sessionPrefix + key)
+	if err != nil {
+		return Session{}, false
+	}
+	sess, err := decodeSession(data)
+	return sess, err == nil
+}
+
 // LookupSession is Session that also says which session tier served the hit
 // (its Backend Name: "kernel", "secret-service", ...), for diagnostics and
 // benchmarks.

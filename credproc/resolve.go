@@ -96,8 +96,10 @@ func (r *Resolver) mfaKey(s *Settings) string {
 // are returned. Concurrent callers for the same settings make one STS call
 // chain between them.
 func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credentials, error) {
-	if c, ok := r.Cached(s); ok {
-		return c, nil
+	// The fastest tier first, without a lock; the slower ones (the Secret
+	// Service) only under the lock, so a storm asks them once.
+	if sess, ok := r.Store.FirstTierSession(r.CacheKeyFor(s)); ok && r.fresh(sess.Credentials, s.RefreshWindow) {
+		return sess.Credentials, nil
 	}
 	if s.RoleARN == "" {
 		src, err := r.loadSource(ctx, s)
@@ -247,7 +249,7 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 	}
 	ep := endpointFor(s, r.getenv, src.profile)
 	key := r.mfaKey(s)
-	if sess, ok := r.Store.Session(key); ok && r.fresh(sess.Credentials, window) {
+	if sess, ok := r.Store.FirstTierSession(key); ok && r.fresh(sess.Credentials, window) {
 		return sess.Credentials, nil
 	}
 	unlock, err := r.lock(ctx, key)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,5 +233,49 @@ func TestUnreachableSTSServesStillValidCache(t *testing.T) {
 	f.now = c1.Expiration.Add(-time.Minute)
 	if _, err := f.r.Credentials(ctx, s); err == nil || !strings.Contains(Hint(err), "network") {
 		t.Fatalf("with STS down and 1m left: %v (hint %q)", err, Hint(err))
+	}
+}
+
+// countingBackend counts Gets, to see which tier a storm asks.
+type countingBackend struct {
+	cache.Backend
+	mu   sync.Mutex
+	gets int
+}
+
+func (c *countingBackend) Get(key string) ([]byte, error) {
+	c.mu.Lock()
+	c.gets++
+	c.mu.Unlock()
+	return c.Backend.Get(key)
+}
+
+// TestStormAsksTheSlowTierOnce: concurrent cold callers check the fast
+// tier without the lock and all tiers only under it, so the slow tier (the
+// Secret Service, which serves one client at a time) is asked once.
+func TestStormAsksTheSlowTierOnce(t *testing.T) {
+	f := newFixture(t)
+	slow := &countingBackend{Backend: cache.NewMemory()}
+	src, _ := f.r.Store.Source("mgmt")
+	st := cache.OpenTiered(cache.NewMemory(), []cache.Backend{cache.NewMemory(), slow}, t.TempDir())
+	if err := st.SetSource("mgmt", src); err != nil {
+		t.Fatal(err)
+	}
+	f.r.Store = st
+	s := f.settings(f.role, nil)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := f.r.Credentials(context.Background(), s); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := f.srv.Calls("AssumeRole"); got != 1 {
+		t.Errorf("AssumeRole calls = %d, want 1", got)
+	}
+	if slow.gets != 1 {
+		t.Errorf("the slow tier was asked %d times, want 1", slow.gets)
 	}
 }
