@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"gopkg.in/ini.v1"
 )
@@ -132,15 +131,15 @@ func (s *scanner) next(content string) (lineInfo, string) {
 		}
 	}
 	if !s.inSection {
-		return li, fmt.Sprintf("%q comes before any [section] header", clip(st))
+		return li, "a line comes before any [section] header"
 	}
 	i := strings.IndexAny(st, "=:")
 	if i < 0 {
-		return li, fmt.Sprintf("%q is not a \"key = value\" line, a [section] header or a # comment", clip(st))
+		return li, "the line is not a \"key = value\" line, a [section] header or a # comment"
 	}
 	key := strings.TrimRightFunc(st[:i], isSpace)
 	if key == "" {
-		return li, fmt.Sprintf("%q has no key name before %q", clip(st), st[i:i+1])
+		return li, fmt.Sprintf("the line has no key name before %q", st[i:i+1])
 	}
 	li.kind = lineKey
 	li.key = strings.ToLower(key)
@@ -150,15 +149,15 @@ func (s *scanner) next(content string) (lineInfo, string) {
 }
 
 // clip shortens s for an error message.
-func clip(s string) string {
-	if len(s) <= 60 {
-		return s
+// iniReason is ini.v1's error without the line text it appends after the
+// colon ("key-value delimiter not found: <line>"): the line may hold a
+// secret key.
+func iniReason(err error) string {
+	msg := oneLine(err.Error())
+	if i := strings.Index(msg, ": "); i >= 0 {
+		msg = msg[:i]
 	}
-	cut := 57
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
+	return msg
 }
 
 // keyInfo describes one key of a section: lines[start:end] hold the key line
@@ -331,7 +330,7 @@ func parse(path string, data []byte) (*parsed, error) {
 
 	f, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
-		return nil, perr(iniErrorLine(data), "%s", oneLine(err.Error()))
+		return nil, perr(iniErrorLine(data), "%s", iniReason(err))
 	}
 	p.ini = f
 	if err := p.checkSections(path, contHeaders); err != nil {

@@ -156,7 +156,8 @@ func (f *File) verify(data []byte) (*parsed, error) {
 		}
 		for _, k := range keys {
 			if v, ok := w.keys[k.key]; !ok || v != k.value {
-				return nil, fmt.Errorf("[%s] %s would read as %q instead of %q", w.header, k.key, k.value, v)
+				// Values are not quoted: the file may hold secret keys.
+				return nil, fmt.Errorf("[%s] %s would read differently after the edit", w.header, k.key)
 			}
 		}
 	}
@@ -174,7 +175,7 @@ func (f *File) verify(data []byte) (*parsed, error) {
 			wv, wok := w.keys[k]
 			gv, gok := h[k]
 			if wok != gok || wv != gv {
-				return nil, fmt.Errorf("INI reader would read [%s] %s as %q (present=%v) instead of %q (present=%v)", header, k, gv, gok, wv, wok)
+				return nil, fmt.Errorf("INI reader would read [%s] %s differently after the edit (present=%v, want %v)", header, k, gok, wok)
 			}
 		}
 	}
