@@ -382,17 +382,24 @@ func (s *Server) iamUpdateAssumeRolePolicy(req *request) (any, *apiError) {
 // policyARNRE matches managed policy ARNs, AWS's and customer ones.
 var policyARNRE = regexp.MustCompile(`^arn:aws:iam::(aws|[0-9]{12}):policy/(.*/)?[\w+=,.@-]+$`)
 
-func (s *Server) iamAttachRolePolicy(req *request) (any, *apiError) {
+// rolePolicyRequest checks the RoleName and PolicyArn of an Attach or
+// DetachRolePolicy request and finds the role the caller may act on.
+func (s *Server) rolePolicyRequest(req *request, action string) (*role, string, *apiError) {
 	v := validation{req: req}
 	name := v.str("RoleName", "roleName", true, 1, 64, patRoleName)
 	policyARN := v.str("PolicyArn", "policyArn", true, 20, 2048, "")
 	if e := v.err(); e != nil {
-		return nil, e
+		return nil, "", e
 	}
 	if !policyARNRE.MatchString(policyARN) {
-		return nil, errorf(http.StatusBadRequest, "InvalidInput", "ARN %s is not valid.", policyARN)
+		return nil, "", errorf(http.StatusBadRequest, "InvalidInput", "ARN %s is not valid.", policyARN)
 	}
-	r, e := s.iamRoleTarget(req, "AttachRolePolicy", name)
+	r, e := s.iamRoleTarget(req, action, name)
+	return r, policyARN, e
+}
+
+func (s *Server) iamAttachRolePolicy(req *request) (any, *apiError) {
+	r, policyARN, e := s.rolePolicyRequest(req, "AttachRolePolicy")
 	if e != nil {
 		return nil, e
 	}
@@ -417,16 +424,7 @@ func (s *Server) iamAttachRolePolicy(req *request) (any, *apiError) {
 }
 
 func (s *Server) iamDetachRolePolicy(req *request) (any, *apiError) {
-	v := validation{req: req}
-	name := v.str("RoleName", "roleName", true, 1, 64, patRoleName)
-	policyARN := v.str("PolicyArn", "policyArn", true, 20, 2048, "")
-	if e := v.err(); e != nil {
-		return nil, e
-	}
-	if !policyARNRE.MatchString(policyARN) {
-		return nil, errorf(http.StatusBadRequest, "InvalidInput", "ARN %s is not valid.", policyARN)
-	}
-	r, e := s.iamRoleTarget(req, "DetachRolePolicy", name)
+	r, policyARN, e := s.rolePolicyRequest(req, "DetachRolePolicy")
 	if e != nil {
 		return nil, e
 	}
