@@ -178,21 +178,13 @@ func TestExecBadInput(t *testing.T) {
 			t.Errorf("exec %q: no error", c.args)
 			continue
 		}
-		code := failCode(u, err)
+		code := u.fail(err)
 		if code != c.wantCode || !strings.Contains(stderr.String(), c.wantErr) || stdout.Len() > 0 {
 			t.Errorf("exec %q: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args, code, stdout.String(), stderr.String(), c.wantCode, c.wantErr)
 		}
 	}
 }
 
-// failCode is what Main does with a command's error.
-func failCode(u *ui, err error) int {
-	var ee exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return u.fail(err)
-}
 
 func TestEnvBadInput(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "")
