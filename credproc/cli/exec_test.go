@@ -185,7 +185,6 @@ func TestExecBadInput(t *testing.T) {
 	}
 }
 
-
 func TestEnvBadInput(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
