@@ -63,7 +63,7 @@ func TestParallelColdStartMFA(t *testing.T) {
 	dir := t.TempDir()
 	counter := filepath.Join(dir, "runs")
 	script := filepath.Join(dir, "code.sh")
-	os.WriteFile(script, []byte("#!/bin/sh\necho run >> '"+counter+"'\nexec oathtool --totp -b \"$MFA_SECRET\"\n"), 0o700)
+	os.WriteFile(script, []byte("#!/bin/sh\necho run >> '"+counter+"'\nprintf %s \"$MFA_SECRET\" | exec oathtool --totp -b -\n"), 0o700)
 	requireReal(t, lookPath("oathtool"), "oathtool (Debian package oathtool)")
 	_, stderr, err := w.run("setup", "secure", "--source", "mgmt", "--account", mfaAccount,
 		"--mfa-serial", w.getenv("MFA_SERIAL"), "--mfa-process", script)
