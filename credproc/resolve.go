@@ -66,8 +66,9 @@ func (r *Resolver) fresh(c cache.Credentials, window time.Duration) bool {
 	return c.Expiration.Sub(r.now()) > window
 }
 
-// Cached returns the cached credentials for s without any network call or
-// lock, or false. It is the hot path of every AWS command.
+// Cached returns the cached credentials for s from any cache tier, without
+// a network call, or false. (The hot path, Credentials, first asks only the
+// fastest tier.)
 func (r *Resolver) Cached(s *Settings) (cache.Credentials, bool) {
 	sess, ok := r.Store.Session(r.CacheKeyFor(s))
 	if !ok || !r.fresh(sess.Credentials, s.RefreshWindow) {
