@@ -41,6 +41,7 @@ type report struct {
 	keys     []string           // every session key the run may have cached
 
 	hello1, version1 stats // baselines measured alongside (a)
+	cgoHit           stats // (a) in cgoMode, with the cgo build; zero if none
 	helloN, versionN stats // and alongside (c)
 	fill             []string
 
@@ -73,6 +74,18 @@ func (r *report) measuredModes() []*modeResult {
 		}
 	}
 	return out
+}
+
+// cgoMode is the mode the cgo build's hit is measured in: the default
+// (auto) when it was measured, else the first measured one.
+func (r *report) cgoMode() *modeResult {
+	ms := r.measuredModes()
+	for _, m := range ms {
+		if m.mode == "auto" {
+			return m
+		}
+	}
+	return ms[0]
 }
 
 func (r *report) note(format string, a ...any) { r.notes = append(r.notes, fmt.Sprintf(format, a...)) }
@@ -222,6 +235,10 @@ func (r *report) hits() error {
 	for _, m := range ms {
 		cmds = append(cmds, r.hitCommand("hit "+m.mode, argv, m.mode))
 	}
+	if w.cgoBuild != "" {
+		cgoArgv := append([]string{w.cgoBuild}, argv[1:]...)
+		cmds = append(cmds, r.hitCommand("hit "+r.cgoMode().mode+", cgo build", cgoArgv, r.cgoMode().mode))
+	}
 	before := w.srv.Calls("AssumeRole")
 	res, err := roundRobin(cmds, r.cfg.warmup, r.cfg.runs)
 	if err != nil {
@@ -233,6 +250,9 @@ func (r *report) hits() error {
 	r.hello1, r.version1 = summarize(res[0]), summarize(res[1])
 	for i, m := range ms {
 		m.hit1 = summarize(res[2+i])
+	}
+	if w.cgoBuild != "" {
+		r.cgoHit = summarize(res[2+len(ms)])
 	}
 	return nil
 }
@@ -664,6 +684,11 @@ func (r *report) print() {
 			p("  %-36s skipped: %s\n", "hit, CREDPROC_KEYRING="+m.mode, m.skip)
 		}
 	}
+	if m := r.cgoMode(); r.cgoHit.n > 0 {
+		row("hit, "+m.mode+", built with cgo", r.cgoHit, r.hello1, r.version1)
+		p("  (credproc is built CGO_ENABLED=0, as README.md installs it; with cgo, the default where a C compiler\n" +
+			"  is installed, the binary is dynamically linked and loads ld.so and libc at every start)\n")
+	}
 
 	n := r.cfg.concurrency
 	p("\n(b) %d concurrent cold invocations of one MFA profile vs one (medians of %d; calls per run: GetSessionToken/AssumeRole/MFA codes)\n", n, r.cfg.reps)
@@ -702,6 +727,10 @@ func (r *report) print() {
 			100*(ratio(m.hit1.median, r.version1.median)-1))
 	}
 	p("- `credproc version`: median %s, %.1f× a Go hello-world (%s).\n", ms(r.version1.median), ratio(r.version1.median, r.hello1.median), ms(r.hello1.median))
+	if m := r.cgoMode(); r.cgoHit.n > 0 {
+		p("- Cache hit (%s) of a cgo build (dynamically linked): median %s, %.1f× a Go hello-world; CGO_ENABLED=0 saves %s per AWS command.\n",
+			m.mode, ms(r.cgoHit.median), ratio(r.cgoHit.median, r.hello1.median), ms(r.cgoHit.median-m.hit1.median))
+	}
 	for _, m := range r.measuredModes() {
 		p("- %d concurrent cold invocations of one MFA profile (%s): %.1f× one cold invocation (%s vs %s), %.1f× %d `credproc version` at once (%s, start-up alone on %d CPUs); STS calls and MFA codes per run (GetSessionToken/AssumeRole/codes): %s. Goal: ≤ 1.5×, 1/1/1.\n",
 			n, m.mode, ratio(median(m.conc), median(m.cold)), ms(median(m.conc)), ms(median(m.cold)),

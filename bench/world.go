@@ -40,7 +40,8 @@ type world struct {
 	cfg       *config
 	tmp       string
 	goVersion string
-	credproc  string // built binary
+	credproc  string // built binary, CGO_ENABLED=0 as README.md installs it
+	cgoBuild  string // the same built with cgo, for comparison; "" without a C compiler
 	hello     string // Go hello-world binary
 	self      string // this program, for --mfa-process
 	srv       *awstest.Server
@@ -164,20 +165,30 @@ func (w *world) build(root string) error {
 	if err := os.WriteFile(filepath.Join(hello, "main.go"), []byte(helloSource), 0o644); err != nil {
 		return err
 	}
-	goBuild := func(dir, out string) error {
+	goBuild := func(dir, out string, env ...string) error {
 		cmd := exec.Command("go", "build", "-o", out, ".")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOWORK=off")
+		cmd.Env = append(os.Environ(), append([]string{"GOWORK=off"}, env...)...)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build %s: %v\n%s", dir, err, b)
 		}
 		return nil
 	}
-	if err := goBuild(root, w.credproc); err != nil {
+	if err := goBuild(root, w.credproc, "CGO_ENABLED=0"); err != nil {
 		return err
 	}
 	if err := goBuild(hello, w.hello); err != nil {
 		return err
+	}
+	// What `go install` gives where a C compiler is installed: net links
+	// the C resolver and the binary loads ld.so and libc at every start.
+	if cc, err := exec.Command("go", "env", "CC").Output(); err == nil {
+		if _, err := exec.LookPath(strings.TrimSpace(string(cc))); err == nil {
+			w.cgoBuild = filepath.Join(bin, "credproc-cgo")
+			if err := goBuild(root, w.cgoBuild, "CGO_ENABLED=1"); err != nil {
+				return err
+			}
+		}
 	}
 	out, err := exec.Command("go", "env", "GOVERSION").Output()
 	if err != nil {

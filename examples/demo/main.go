@@ -2,7 +2,7 @@
 // starts the local AWS emulator, stores a management user's key, writes a
 // member-account profile and lets the AWS CLI (when installed) use it.
 //
-//	go install . && .ci/with-keyring go run ./examples/demo
+//	CGO_ENABLED=0 go install . && .ci/with-keyring go run ./examples/demo
 //
 // It needs a Secret Service (the .ci/with-keyring wrapper starts a private
 // one) and works in a throw-away HOME, so your own files are never touched.
@@ -104,7 +104,7 @@ func findCredproc() (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("credproc is not installed: run `go install .` first")
+	return "", fmt.Errorf("credproc is not installed: run `CGO_ENABLED=0 go install .` first")
 }
 
 func fileExists(p string) bool {
