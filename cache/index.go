@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // The index, <dir>/index.json, lets credproc list sources and sessions
@@ -137,11 +135,11 @@ func (s *Store) updateIndex(fn func(*index) (changed bool)) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), indexLockWait)
 	defer cancel()
-	fl := flock.New(filepath.Join(s.dir, indexLockFile))
-	if ok, err := fl.TryLockContext(ctx, lockRetry); !ok {
-		return fmt.Errorf("index: lock %s: %w", fl.Path(), cmp.Or(err, errors.New("not acquired")))
+	unlock, err := lockFile(ctx, filepath.Join(s.dir, indexLockFile))
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
 	}
-	defer fl.Unlock()
+	defer unlock()
 
 	ix, corrupt, err := s.loadIndex()
 	if err != nil {

@@ -1,50 +1,116 @@
 package cache
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/gofrs/flock"
 )
 
-// lockRetry is how often a busy lock is retried.
-const lockRetry = 50 * time.Millisecond
+// Locks are flock(2) (LockFileEx on Windows) on the empty file
+// <dir>/locks/<key>.lock, one per cache key, so concurrent AWS CLI commands
+// refresh a session once instead of each calling STS or prompting for MFA.
+// The kernel releases a lock when its holder exits, even on kill -9, so
+// there is no stale-lock detection. The file is never removed: deleting a
+// lock file while another process waits on it would let two processes hold
+// "the" lock on different inodes. Locks are per open file, so two
+// goroutines of one process also exclude each other. key must match
+// [A-Za-z0-9._-]{1,128}.
+//
+// A storm of cold starts (Terraform, xargs -P) is the normal load: one
+// process takes the lock ([Store.TryLock]) and refreshes; the others wait
+// for it to let go ([Store.WaitReleased]) and read what it cached. They wait
+// with shared locks, which the kernel grants all at once, so the waiters
+// wake together rather than one after another, and without polling.
 
-// Lock takes the cross-process lock for key (typically a session key, so
-// concurrent AWS CLI commands refresh a session once instead of each calling
-// STS or prompting for MFA). It retries every 50 ms until it gets the lock or
-// ctx is done; ctx carries the timeout. key must match [A-Za-z0-9._-]{1,128}.
-//
-// The lock is an flock(2) (LockFileEx on Windows) on the empty file
-// <dir>/locks/<key>.lock. The kernel releases it when the holder exits, even
-// on kill -9, so there is no stale-lock detection. The file is never removed:
-// deleting a lock file while another process waits on it would let two
-// processes hold "the" lock on different inodes.
-//
-// unlock releases the lock; calling it more than once is harmless. Locks are
-// per open file, so two goroutines of one process also exclude each other.
+// TryLock takes key's lock if no other holder has it, without waiting. ok
+// is false when another holder has it. unlock releases the lock; calling it
+// more than once is harmless.
+func (s *Store) TryLock(key string) (unlock func(), ok bool, err error) {
+	path, err := s.lockPath(key)
+	if err != nil {
+		return nil, false, err
+	}
+	return tryLock(path)
+}
+
+// WaitReleased waits until nobody holds key's lock, or ctx is done, without
+// taking it. Whatever the holder cached before releasing is then in the
+// store.
+func (s *Store) WaitReleased(ctx context.Context, key string) error {
+	path, err := s.lockPath(key)
+	if err != nil {
+		return err
+	}
+	return waitReleased(ctx, path)
+}
+
+// Lock takes key's lock, waiting while another holder has it, until ctx is
+// done.
 func (s *Store) Lock(ctx context.Context, key string) (unlock func(), err error) {
-	if err := checkKey(key); err != nil {
+	path, err := s.lockPath(key)
+	if err != nil {
 		return nil, err
+	}
+	return lockFile(ctx, path)
+}
+
+// lockPath is the lock file of key, in a directory that exists.
+func (s *Store) lockPath(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
 	}
 	dir := filepath.Join(s.dir, "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("lock %s: %w", key, err)
+		return "", fmt.Errorf("lock %s: %w", key, err)
 	}
-	fl := flock.New(filepath.Join(dir, key+".lock"))
-	ok, err := fl.TryLockContext(ctx, lockRetry)
-	if !ok {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("lock %s: still held by another credproc process: %w", key, ctx.Err())
+	return filepath.Join(dir, key+".lock"), nil
+}
+
+func tryLock(path string) (unlock func(), ok bool, err error) {
+	fl := flock.New(path)
+	if ok, err = fl.TryLock(); err != nil || !ok {
+		if err != nil {
+			err = fmt.Errorf("lock %s: %w", filepath.Base(path), err)
 		}
-		return nil, fmt.Errorf("lock %s: %w", key, cmp.Or(err, errors.New("not acquired")))
+		return nil, false, err
 	}
 	var once sync.Once
-	return func() { once.Do(func() { _ = fl.Unlock() }) }, nil
+	return func() { once.Do(func() { _ = fl.Unlock() }) }, true, nil
+}
+
+func waitReleased(ctx context.Context, path string) error {
+	fl := flock.New(path)
+	done := make(chan error, 1)
+	go func() {
+		// A blocking flock cannot be cancelled; if ctx ends first, this
+		// goroutine lets go of the shared lock as soon as it gets it.
+		err := fl.RLock()
+		_ = fl.Unlock()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("lock %s: %w", filepath.Base(path), err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("lock %s: still held by another credproc process: %w", filepath.Base(path), ctx.Err())
+	}
+}
+
+func lockFile(ctx context.Context, path string) (unlock func(), err error) {
+	for {
+		unlock, ok, err := tryLock(path)
+		if err != nil || ok {
+			return unlock, err
+		}
+		if err := waitReleased(ctx, path); err != nil {
+			return nil, err
+		}
+	}
 }

@@ -71,6 +71,68 @@ func TestLockTimeout(t *testing.T) {
 	u2()
 }
 
+// TestWaitReleasedWakesAllWaiters: waiters neither take the lock nor return
+// while it is held, and one release lets every one of them go.
+func TestWaitReleasedWakesAllWaiters(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestStore(t)
+	unlock, ok, err := s.TryLock("abc")
+	if err != nil || !ok {
+		t.Fatalf("TryLock = %v, %v", ok, err)
+	}
+	if _, ok, err := s.TryLock("abc"); err != nil || ok {
+		t.Fatalf("second TryLock of a held lock = %v, %v; want false", ok, err)
+	}
+	const waiters = 16
+	var released atomic.Bool
+	done := make(chan error, waiters)
+	for range waiters {
+		go func() {
+			err := s.WaitReleased(ctx2(t), "abc")
+			if err == nil && !released.Load() {
+				err = errors.New("WaitReleased returned while the lock was held")
+			}
+			done <- err
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // give every waiter time to block
+	released.Store(true)
+	unlock()
+	for range waiters {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	// The waiters took nothing: the lock is free.
+	u, ok, err := s.TryLock("abc")
+	if err != nil || !ok {
+		t.Fatalf("TryLock after the waiters = %v, %v", ok, err)
+	}
+	u()
+}
+
+func TestWaitReleasedTimeout(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestStore(t)
+	unlock, ok, err := s.TryLock("abc")
+	if err != nil || !ok {
+		t.Fatalf("TryLock = %v, %v", ok, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.WaitReleased(ctx, "abc"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitReleased = %v, want DeadlineExceeded", err)
+	}
+	unlock()
+	// The abandoned wait lets go once it gets the shared lock, so the lock
+	// can be taken again.
+	u, err := s.Lock(ctx2(t), "abc")
+	if err != nil {
+		t.Fatalf("Lock after an abandoned wait: %v", err)
+	}
+	u()
+}
+
 func ctx2(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	t.Cleanup(cancel)
@@ -83,6 +145,12 @@ func TestLockInvalidKey(t *testing.T) {
 	for _, k := range []string{"", "..", "../x", "a/b", `a\b`, "a b", "ü"} {
 		if _, err := s.Lock(t.Context(), k); err == nil {
 			t.Errorf("Lock(%q) accepted", k)
+		}
+		if _, _, err := s.TryLock(k); err == nil {
+			t.Errorf("TryLock(%q) accepted", k)
+		}
+		if err := s.WaitReleased(t.Context(), k); err == nil {
+			t.Errorf("WaitReleased(%q) accepted", k)
 		}
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {

@@ -1,6 +1,7 @@
 package credproc
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -110,20 +111,16 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		return r.baseSession(ctx, s, src, s.RefreshWindow)
 	}
 	key := r.CacheKeyFor(s)
-	unlock, err := r.lock(ctx, key)
-	if err != nil {
-		return cache.Credentials{}, err
+	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) { return r.Cached(s) })
+	if err != nil || unlock == nil {
+		return c, err
 	}
 	defer unlock()
-	// Another credproc may have refreshed them while this one waited.
-	if c, ok := r.Cached(s); ok {
-		return c, nil
-	}
 	src, err := r.loadSource(ctx, s)
 	if err != nil {
 		return cache.Credentials{}, err
 	}
-	c, err := r.assumeRole(ctx, s, src)
+	c, err = r.assumeRole(ctx, s, src)
 	if err != nil {
 		if old, ok := r.Store.Session(key); ok && unreachable(err) && r.fresh(old.Credentials, staleMargin) {
 			// STS is out of reach but the cached credentials still work:
@@ -141,22 +138,48 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 	return c, nil
 }
 
+// lock takes key's lock, waiting (at most LockWait) while another credproc
+// holds it.
 func (r *Resolver) lock(ctx context.Context, key string) (func(), error) {
-	wait := r.LockWait
-	if wait == 0 {
-		wait = 90 * time.Second
-	}
+	unlock, _, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) { return cache.Credentials{}, false })
+	return unlock, err
+}
+
+// lockOrCached takes key's lock for a refresh, unless cached finds
+// credentials first: then it returns them and a nil unlock. While another
+// credproc holds the lock, it waits (at most LockWait) for that one to let
+// go and looks again, so a storm of cold starts makes one refresh and the
+// rest wake together to read its result. A holder that failed left nothing
+// cached; then the next waiter to get the lock tries itself.
+func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (cache.Credentials, bool)) (func(), cache.Credentials, error) {
+	wait := cmp.Or(r.LockWait, 90*time.Second)
 	lctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	unlock, err := r.Store.Lock(lctx, key)
-	if err != nil {
-		return nil, &Error{
-			Msg:  fmt.Sprintf("waited %s for another credproc refreshing the same credentials: %v", wait, err),
-			Hint: "if a credproc is stuck at an MFA prompt in another terminal, answer or stop it",
-			Err:  err,
+	for {
+		unlock, ok, err := r.Store.TryLock(key)
+		if err != nil {
+			return nil, cache.Credentials{}, err
+		}
+		if ok {
+			// The fast check before the lock saw only the first tier, and
+			// another credproc may have refreshed since.
+			if c, hit := cached(); hit {
+				unlock()
+				return nil, c, nil
+			}
+			return unlock, cache.Credentials{}, nil
+		}
+		if err := r.Store.WaitReleased(lctx, key); err != nil {
+			return nil, cache.Credentials{}, &Error{
+				Msg:  fmt.Sprintf("waited %s for another credproc refreshing the same credentials: %v", wait, err),
+				Hint: "if a credproc is stuck at an MFA prompt in another terminal, answer or stop it",
+				Err:  err,
+			}
+		}
+		if c, hit := cached(); hit {
+			return nil, c, nil
 		}
 	}
-	return unlock, nil
 }
 
 // loadedSource is the source credentials plus the profile they came from.
@@ -253,14 +276,14 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 	if sess, ok := r.Store.FirstTierSession(key); ok && r.fresh(sess.Credentials, window) {
 		return sess.Credentials, nil
 	}
-	unlock, err := r.lock(ctx, key)
-	if err != nil {
-		return cache.Credentials{}, err
+	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) {
+		sess, ok := r.Store.Session(key)
+		return sess.Credentials, ok && r.fresh(sess.Credentials, window)
+	})
+	if err != nil || unlock == nil {
+		return c, err
 	}
 	defer unlock()
-	if sess, ok := r.Store.Session(key); ok && r.fresh(sess.Credentials, window) {
-		return sess.Credentials, nil
-	}
 	in := awsapi.GetSessionTokenInput{DurationSeconds: int32(s.MFADuration / time.Second), SerialNumber: s.MFASerial}
 	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*awsapi.Credentials, error) {
 		in.TokenCode = code
@@ -272,7 +295,7 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 	if out == nil {
 		return cache.Credentials{}, &Error{Msg: "GetSessionToken: STS returned no credentials"}
 	}
-	c := toCache(out)
+	c = toCache(out)
 	if err := checkIssued(c); err != nil {
 		return cache.Credentials{}, fmt.Errorf("GetSessionToken: %w", err)
 	}

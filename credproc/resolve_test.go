@@ -279,3 +279,27 @@ func TestStormAsksTheSlowTierOnce(t *testing.T) {
 		t.Errorf("the slow tier was asked %d times, want 1", slow.gets)
 	}
 }
+
+// TestStormAfterAFailedHolder: when the process holding the lock fails and
+// caches nothing, the waiters do not hang or hand out anything; each gets
+// the lock in turn, tries, and fails the same way.
+func TestStormAfterAFailedHolder(t *testing.T) {
+	f := newFixture(t)
+	f.r.LockWait = 10 * time.Second
+	s := f.settings(f.mfaRole, func(s *Settings) { s.MFASerial = f.serial })
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := f.r.Credentials(context.Background(), s)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; !errors.Is(err, prompt.ErrNoTerminal) {
+			t.Errorf("got %v, want the no-terminal error", err)
+		}
+	}
+	if n := f.srv.Calls("GetSessionToken") + f.srv.Calls("AssumeRole"); n != 0 {
+		t.Errorf("%d STS calls without a code", n)
+	}
+}
