@@ -51,14 +51,15 @@ const mfaCodeCmd = "mfa-code"
 
 // config is the command line.
 type config struct {
-	runs        int      // measured runs per command
-	warmup      int      // unmeasured runs per command first
-	profiles    int      // cached profiles in phase (c)
-	concurrency int      // concurrent cold invocations in phase (b)
-	reps        int      // repetitions of each cold measurement in (b)
-	modes       []string // CREDPROC_KEYRING values to try
-	keep        bool     // keep the temporary directory
-	ownKeyring  bool     // allow a keyring that is not .ci/with-keyring's throw-away one
+	runs        int           // measured runs per command
+	warmup      int           // unmeasured runs per command first
+	profiles    int           // cached profiles in phase (c)
+	concurrency int           // concurrent cold invocations in phase (b)
+	reps        int           // repetitions of each cold measurement in (b)
+	modes       []string      // CREDPROC_KEYRING values to try
+	stsLatency  time.Duration // (b) again with the emulator answering after this; 0 skips
+	keep        bool          // keep the temporary directory
+	ownKeyring  bool          // allow a keyring that is not .ci/with-keyring's throw-away one
 }
 
 func main() {
@@ -72,6 +73,7 @@ func main() {
 	flag.IntVar(&cfg.profiles, "profiles", 1000, "cached profiles in (c)")
 	flag.IntVar(&cfg.concurrency, "concurrency", 64, "concurrent cold invocations in (b)")
 	flag.IntVar(&cfg.reps, "reps", 3, "repetitions of the single and the concurrent cold run in (b)")
+	flag.DurationVar(&cfg.stsLatency, "sts-latency", 50*time.Millisecond, "run (b) a second time with every STS request answered after this long, as over a network (0: only the\nlocal emulator's microseconds)")
 	flag.StringVar(&modes, "keyring", "secret-service,kernel,auto", "comma-separated CREDPROC_KEYRING values to measure")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (binaries, HOME, config) for inspection")
 	flag.BoolVar(&cfg.ownKeyring, "own-keyring", false, "run in this session's own Secret Service instead of requiring .ci/with-keyring's throw-away one\n(the run writes and then deletes -profiles items under a unique service name, which takes a while)")
@@ -102,11 +104,14 @@ most of it writing the 1,000 sessions into gnome-keyring.
 	case cfg.runs < 5 || cfg.warmup < 0 || cfg.profiles < 1 || cfg.concurrency < 1 || len(cfg.modes) == 0:
 		fmt.Fprintln(os.Stderr, "bench: -n must be at least 5; -profiles, -concurrency and -keyring must not be empty")
 		os.Exit(2)
-	case cfg.reps < 1 || cfg.reps > maxReps:
+	case cfg.reps < 1 || cfg.reps > maxReps(cfg.stsLatency):
 		// Each cold run needs an MFA code for a new TOTP step, which the
 		// emulator's clock provides by moving 30 s ahead; SigV4 tolerates
 		// 15 minutes of skew.
-		fmt.Fprintf(os.Stderr, "bench: -reps must be 1 to %d\n", maxReps)
+		fmt.Fprintf(os.Stderr, "bench: -reps must be 1 to %d with this -sts-latency\n", maxReps(cfg.stsLatency))
+		os.Exit(2)
+	case cfg.stsLatency < 0:
+		fmt.Fprintln(os.Stderr, "bench: -sts-latency must not be negative")
 		os.Exit(2)
 	}
 	if err := run(&cfg); err != nil {

@@ -58,6 +58,8 @@ type modeResult struct {
 	hitN  stats    // (c)
 	// (b), per repetition
 	cold, conc, concVersion []time.Duration
+	coldLat, concLat        []time.Duration // the same with -sts-latency
+	chainsLat               []string
 	concHit                 time.Duration // once, for scale
 	chains, coldChains      []string      // GetSessionToken/AssumeRole/MFA codes
 	finish                  []string      // first/median/last finish of the concurrent runs
@@ -380,6 +382,22 @@ func (r *report) concurrent() error {
 			m.distinct = max(m.distinct, distinct)
 			e := summarize(ends)
 			m.finish = append(m.finish, fmt.Sprintf("%s/%s/%s", ms(slices.Min(ends)), ms(e.median), ms(slices.Max(ends))))
+			if lat := r.cfg.stsLatency; lat > 0 {
+				// The same with STS as far away as over a network.
+				w.srv.SetLatency(lat)
+				d1, _, _, _, err := coldRun(1)
+				var dn time.Duration
+				if err == nil {
+					dn, _, chain, distinct, err = coldRun(n)
+				}
+				w.srv.SetLatency(0)
+				if err != nil {
+					return err
+				}
+				m.coldLat, m.concLat = append(m.coldLat, d1), append(m.concLat, dn)
+				m.chainsLat = append(m.chainsLat, chain)
+				m.distinct = max(m.distinct, distinct)
+			}
 			// For scale, next to each cold run: process start-up alone.
 			if d, _, _, err = concurrently(version, n); err != nil {
 				return err
@@ -701,6 +719,12 @@ func (r *report) print() {
 		p("    %d hits at once %9s   (scale: the same processes with the session cached)\n", n, ms(m.concHit))
 		p("    %d `credproc version` at once %s   (scale: process start-up alone on %d CPUs; the cold run took %.2f× that)\n",
 			n, ms(median(m.concVersion)), runtime.NumCPU(), ratio(median(m.conc), median(m.concVersion)))
+		if len(m.concLat) > 0 {
+			p("    with every STS request answered after %s (-sts-latency), as over a network:\n", r.cfg.stsLatency)
+			p("      one cold      %9s\n", ms(median(m.coldLat)))
+			p("      %d cold at once %7s   calls %s   = %.2f× one cold\n",
+				n, ms(median(m.concLat)), strings.Join(m.chainsLat, " "), ratio(median(m.concLat), median(m.coldLat)))
+		}
 	}
 
 	header(fmt.Sprintf("(c) cache hit, %d cached profiles (%d runs each, round-robin)", r.cfg.profiles, r.cfg.runs))
@@ -735,6 +759,12 @@ func (r *report) print() {
 		p("- %d concurrent cold invocations of one MFA profile (%s): %.1f× one cold invocation (%s vs %s), %.1f× %d `credproc version` at once (%s, start-up alone on %d CPUs); STS calls and MFA codes per run (GetSessionToken/AssumeRole/codes): %s. Goal: ≤ 1.5×, 1/1/1.\n",
 			n, m.mode, ratio(median(m.conc), median(m.cold)), ms(median(m.conc)), ms(median(m.cold)),
 			ratio(median(m.conc), median(m.concVersion)), n, ms(median(m.concVersion)), runtime.NumCPU(), strings.Join(m.chains, ", "))
+	}
+	for _, m := range r.measuredModes() {
+		if len(m.concLat) > 0 {
+			p("- The same (%s) with every STS request answered after %s, as over a network: %.1f× one cold invocation (%s vs %s); calls: %s.\n",
+				m.mode, r.cfg.stsLatency, ratio(median(m.concLat), median(m.coldLat)), ms(median(m.concLat)), ms(median(m.coldLat)), strings.Join(m.chainsLat, ", "))
+		}
 	}
 	for _, m := range r.measuredModes() {
 		p("- Cache hit with %d cached profiles (%s): median %s, %.2f× the 1-profile hit (%.1f× hello-world). Goal: no growth.\n",

@@ -30,8 +30,16 @@ const (
 )
 
 // maxReps bounds -reps: every cold run in (b) moves the emulator's clock a
-// TOTP step ahead, and SigV4 tolerates 15 minutes of skew.
-const maxReps = 10
+// TOTP step (30 s) ahead, and SigV4 tolerates 15 minutes of skew: at most
+// 25 steps, for a margin. Each repetition makes two cold runs, four with an
+// STS latency, after one warm-up run.
+func maxReps(stsLatency time.Duration) int {
+	perRep := 2
+	if stsLatency > 0 {
+		perRep = 4
+	}
+	return (25 - 1) / perRep
+}
 
 // world is the emulated organization and the environment credproc runs in,
 // as main_test.go sets it up for the end-to-end tests: its own HOME, AWS

@@ -1,9 +1,13 @@
 package cache
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -202,6 +206,53 @@ func FuzzDecodeSource(f *testing.F) {
 		}
 		if c2 != c {
 			t.Fatalf("round trip changed %+v to %+v", c, c2)
+		}
+	})
+}
+
+// FuzzItemDecoderMatchesJSON holds the hand-written item decoder to
+// encoding/json: an item it accepts, encoding/json (refusing unknown
+// fields) reads to the same values; and what encodeSession writes from
+// arbitrary strings, it reads back.
+func FuzzItemDecoderMatchesJSON(f *testing.F) {
+	fuzzSeeds(f)
+	f.Add([]byte(` { "v" : 1 , "k":"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00" ,"s":"s"} `))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, session := range []bool{false, true} {
+			var mine sessionItem
+			if strictUnmarshal(data, &mine, session) != nil {
+				continue
+			}
+			var theirs sessionItem
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&theirs); err != nil {
+				t.Fatalf("accepted %q, which encoding/json refuses: %v", data, err)
+			}
+			if _, err := dec.Token(); err != io.EOF {
+				t.Fatalf("accepted %q, which has trailing data for encoding/json", data)
+			}
+			if mine != theirs {
+				t.Fatalf("%q: read %+v, encoding/json %+v", data, mine, theirs)
+			}
+		}
+		// The same bytes as metadata strings must survive encoding.
+		str := string(data)
+		if !utf8.ValidString(str) || len(str) > 1024 {
+			return
+		}
+		want := Session{Credentials: Credentials{AccessKeyID: "k" + str, SecretAccessKey: str + "s", SessionToken: "t" + str, Expiration: testExp.UTC()},
+			Kind: str, Source: str, RoleARN: str, MFASerial: str, Label: str}
+		enc, err := encodeSession(want)
+		if err != nil {
+			t.Fatalf("encodeSession: %v", err)
+		}
+		got, err := decodeSession(enc)
+		if err != nil {
+			t.Fatalf("cannot read back %.300q: %v", enc, err)
+		}
+		if !sameSession(got, want) {
+			t.Fatalf("round trip changed %+v to %+v", want, got)
 		}
 	})
 }

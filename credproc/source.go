@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc/awsconfig"
@@ -186,6 +187,65 @@ func NewProcessOutput(c cache.Credentials) ProcessOutput {
 		o.Expiration = c.Expiration.UTC().Format(time.RFC3339)
 	}
 	return o
+}
+
+// AppendJSON appends o as JSON, byte for byte as json.Marshal writes it.
+// It is the cache hit's output, in a fresh process each time, where
+// encoding/json's reflection would cost more than writing five fields.
+func (o ProcessOutput) AppendJSON(b []byte) []byte {
+	b = strconv.AppendInt(append(b, `{"Version":`...), int64(o.Version), 10)
+	b = appendJSONString(append(b, `,"AccessKeyId":`...), o.AccessKeyID)
+	b = appendJSONString(append(b, `,"SecretAccessKey":`...), o.SecretAccessKey)
+	if o.SessionToken != "" {
+		b = appendJSONString(append(b, `,"SessionToken":`...), o.SessionToken)
+	}
+	if o.Expiration != "" {
+		b = appendJSONString(append(b, `,"Expiration":`...), o.Expiration)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string with encoding/json's escapes:
+// HTML-safe, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\f':
+				b = append(b, '\\', 'f')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // ParseProcessOutput reads credential_process JSON as the AWS SDKs do:

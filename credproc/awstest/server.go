@@ -67,6 +67,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -82,6 +83,8 @@ type Server struct {
 	URL string
 
 	ts *httptest.Server
+
+	latency atomic.Int64 // ns each request waits before it is served
 
 	mu    sync.Mutex
 	clock func() time.Time
@@ -142,6 +145,13 @@ func (s *Server) SetClock(now func() time.Time) {
 	}
 	s.clock = now
 }
+
+// SetLatency makes the server wait d before serving each request, as a
+// stand-in for the network round trip to a real AWS endpoint; the local
+// server answers in microseconds, which makes every client wait look
+// cheaper than it is. Requests wait concurrently. 0 (the default) turns it
+// off.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 
 // Calls returns how many requests named action (e.g. "AssumeRole"),
 // whatever their outcome, including ones rejected before the action ran
@@ -268,6 +278,9 @@ func errorf(status int, code, format string, args ...any) *apiError {
 // ServeHTTP serves one request. A Server is an http.Handler so it can also
 // be mounted elsewhere; NewServer already serves it on its own listener.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if d := s.latency.Load(); d > 0 {
+		time.Sleep(time.Duration(d))
+	}
 	if h, ok := routes[r.URL.Path]; ok {
 		h(s, w, r)
 		return

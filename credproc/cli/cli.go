@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -189,10 +188,6 @@ func cmdProcess(ctx context.Context, u *ui, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(credproc.NewProcessOutput(c))
-	if err != nil {
-		return err
-	}
-	_, err = u.stdout.Write(append(b, '\n'))
+	_, err = u.stdout.Write(append(credproc.NewProcessOutput(c).AppendJSON(nil), '\n'))
 	return err
 }
