@@ -1,5 +1,5 @@
 // Package awsapi makes the few STS, IAM and Organizations calls credproc
-// needs, signed with SigV4, without linking the SDK's service clients.
+// needs, signed with SigV4, without linking the AWS SDK.
 //
 // The AWS CLI runs credproc for every command, so every package linked into
 // the binary costs start-up time on every AWS command. The generated IAM and
@@ -7,18 +7,21 @@
 // schemas and endpoint tables) and 2.3 MB, for two rarely used commands
 // (init-role, setup --org) and one doctor check; the generated STS client
 // cost another ~0.4 ms of init (sts/schemas, sts/internal/endpoints) and
-// 1.5 MB for the three calls credproc makes (see sts.go). This package
-// speaks the two wire protocols those calls need with what the binary links
-// anyway: the SDK's SigV4 signer and retry classifiers, net/http,
-// encoding/xml and encoding/json.
+// 1.5 MB for the three calls credproc makes (see sts.go). Even the SDK's
+// SigV4 signer and retry classifiers, the last of it, linked smithy-go's
+// runtime (eventstream's init builds a CRC table). So this package speaks
+// the two wire protocols those calls need with the standard library only:
+// its own SigV4 signer (sigv4.go), the SDK's retry policy redone (retry.go),
+// net/http, encoding/xml and encoding/json.
 //
 //   - [Client.Query] speaks the query protocol (IAM, STS): a form-encoded POST
 //     with Action and Version, an XML reply.
 //   - [Client.JSON] speaks JSON 1.1 (Organizations): the operation in the
 //     X-Amz-Target header, JSON in and out.
 //
-// Failures AWS reports are [*APIError], which satisfies smithy.APIError, so
-// code that checks error codes the SDK way works unchanged. No error ever
+// Failures AWS reports are [*APIError]; find them with errors.As. They have
+// the ErrorCode and ErrorMessage methods of the SDK's smithy.APIError, so
+// code written against the SDK's errors reads them unchanged. No error ever
 // holds a secret: credentials only go into the signature.
 package awsapi
 
@@ -35,10 +38,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/credproc/credproc/cache"
 )
@@ -188,7 +187,7 @@ var defaultHTTPClient = &http.Client{
 type Client struct {
 	svc      *Service
 	endpoint Endpoint
-	creds    aws.Credentials
+	creds    cache.Credentials
 
 	// HTTPClient sends the requests; nil means a client with a 30 s limit
 	// per attempt that follows no redirect.
@@ -216,14 +215,9 @@ func NewWithEndpoint(svc *Service, creds cache.Credentials, ep Endpoint) *Client
 	return &Client{
 		svc:      svc,
 		endpoint: ep,
-		creds: aws.Credentials{
-			AccessKeyID:     creds.AccessKeyID,
-			SecretAccessKey: creds.SecretAccessKey,
-			SessionToken:    creds.SessionToken,
-			Source:          "credproc",
-		},
-		now:   time.Now,
-		sleep: sleepCtx,
+		creds:    creds,
+		now:      time.Now,
+		sleep:    sleepCtx,
 	}
 }
 
@@ -260,9 +254,6 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 	}
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
-	signer := v4.NewSigner()
-	backoff := retry.NewExponentialJitterBackoff(maxBackoff)
-	retryable := retry.IsErrorRetryables(retry.DefaultRetryables)
 	skewRetried := false
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
@@ -274,9 +265,7 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 		}
 		req.Header.Set("User-Agent", "credproc")
 		attemptSkew := time.Duration(c.skew.Load())
-		if err := signer.SignHTTP(ctx, c.creds, req, payloadHash, c.svc.name, c.endpoint.Region, c.now().Add(attemptSkew)); err != nil {
-			return nil, fmt.Errorf("%s %s: signing: %w", c.svc.name, op, err)
-		}
+		signV4(req, c.creds, payloadHash, c.svc.name, c.endpoint.Region, c.now().Add(attemptSkew))
 		resp, err := hc.Do(req)
 		var data []byte
 		if err == nil {
@@ -287,10 +276,10 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 			}
 		}
 		if err != nil {
-			if ctx.Err() != nil || attempt >= maxAttempts || retryable.IsErrorRetryable(err) != aws.TrueTernary {
+			if ctx.Err() != nil || attempt >= maxAttempts || !retryableTransportError(err) {
 				return nil, err
 			}
-			if err := c.wait(ctx, backoff, attempt, err); err != nil {
+			if err := c.wait(ctx, attempt, err); err != nil {
 				return nil, err
 			}
 			continue
@@ -317,12 +306,10 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 				}
 			}
 		}
-		// The SDK retries a 429 only for errors it has no model of; every
-		// *APIError looks modelled to it, so 429 is checked here.
-		if apiErr.Status != http.StatusTooManyRequests && retryable.IsErrorRetryable(apiErr) != aws.TrueTernary {
+		if !retryableAPIError(apiErr) {
 			return nil, apiErr
 		}
-		if err := c.wait(ctx, backoff, attempt, apiErr); err != nil {
+		if err := c.wait(ctx, attempt, apiErr); err != nil {
 			return nil, err
 		}
 	}
@@ -330,12 +317,8 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 
 // wait sleeps before the next attempt. A cancelled context ends the call
 // with the attempt's own error, which says more than "context canceled".
-func (c *Client) wait(ctx context.Context, b *retry.ExponentialJitterBackoff, attempt int, cause error) error {
-	d, err := b.BackoffDelay(attempt, cause)
-	if err != nil {
-		return cause
-	}
-	if err := c.sleep(ctx, d); err != nil {
+func (c *Client) wait(ctx context.Context, attempt int, cause error) error {
+	if err := c.sleep(ctx, backoff(attempt)); err != nil {
 		return fmt.Errorf("%w (gave up retrying: %w)", cause, err)
 	}
 	return nil
