@@ -7,7 +7,7 @@ import (
 	"net"
 	"strings"
 
-	"github.com/aws/smithy-go"
+	"github.com/credproc/credproc/credproc/awsapi"
 )
 
 // Error is a failure explained in the user's terms: Msg says what went
@@ -30,9 +30,20 @@ func Hint(err error) string {
 	return ""
 }
 
+// apiError is an error AWS reported, as ErrorCode finds it: the methods of
+// *awsapi.APIError, which the SDK's errors (smithy.APIError) have too, so
+// that the errors of the SDK clients tests drive the emulator with read the
+// same, without the binary linking the SDK.
+type apiError interface {
+	ErrorCode() string
+	ErrorMessage() string
+}
+
+var _ apiError = (*awsapi.APIError)(nil)
+
 // ErrorCode returns the AWS error code inside err ("AccessDenied", …), or "".
 func ErrorCode(err error) string {
-	var api smithy.APIError
+	var api apiError
 	if errors.As(err, &api) {
 		return api.ErrorCode()
 	}
@@ -40,7 +51,7 @@ func ErrorCode(err error) string {
 }
 
 func errorMessage(err error) string {
-	var api smithy.APIError
+	var api apiError
 	if errors.As(err, &api) {
 		return strings.TrimSpace(api.ErrorMessage())
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc/awstest"
@@ -80,18 +79,26 @@ func (w *world) roleSession(t *testing.T) cache.Credentials {
 	return cache.Credentials{AccessKeyID: *out.Credentials.AccessKeyId, SecretAccessKey: *out.Credentials.SecretAccessKey, SessionToken: *out.Credentials.SessionToken}
 }
 
-// wantAPIError checks err is an *APIError with status and code, found the
-// way credproc.ErrorCode finds codes (smithy.APIError), and that it holds
-// no secret.
+// wantAPIError checks err is an *APIError with status and code, found
+// through wrapping the way credproc.ErrorCode finds codes and the way code
+// written against the SDK's errors does (an ErrorCode method), and that it
+// holds no secret.
 func wantAPIError(t *testing.T, err error, service string, status int, code, msgPart string, c cache.Credentials) *APIError {
 	t.Helper()
 	var e *APIError
 	if !errors.As(err, &e) {
 		t.Fatalf("got %T %v, want *APIError %s", err, err, code)
 	}
-	var api smithy.APIError
-	if !errors.As(fmt.Errorf("wrapped: %w", err), &api) || api.ErrorCode() != code {
-		t.Errorf("smithy.APIError code of %v: %v", err, api)
+	var wrapped *APIError
+	if !errors.As(fmt.Errorf("wrapped: %w", err), &wrapped) || wrapped.Code != code {
+		t.Errorf("*APIError code of wrapped %v: %v", err, wrapped)
+	}
+	var api interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
+	if !errors.As(fmt.Errorf("wrapped: %w", err), &api) || api.ErrorCode() != code || api.ErrorMessage() != e.Message {
+		t.Errorf("ErrorCode, ErrorMessage of %v: %v", err, api)
 	}
 	if e.Service != service || e.Status != status || e.Code != code || !strings.Contains(e.Message, msgPart) || e.RequestID == "" {
 		t.Errorf("got %+v, want %s %d %s %q", e, service, status, code, msgPart)
@@ -226,10 +233,7 @@ func TestQueryIAMErrors(t *testing.T) {
 	ctx := t.Context()
 
 	err := c.Query(ctx, "GetRole", url.Values{"RoleName": {"Nope"}}, &role{})
-	e := wantAPIError(t, err, "iam", http.StatusNotFound, "NoSuchEntity", "The role with name Nope cannot be found.", w.admin)
-	if e.ErrorFault() != smithy.FaultClient {
-		t.Errorf("fault %v", e.ErrorFault())
-	}
+	wantAPIError(t, err, "iam", http.StatusNotFound, "NoSuchEntity", "The role with name Nope cannot be found.", w.admin)
 	err = c.Query(ctx, "CreateRole", url.Values{"RoleName": {"R"}, "AssumeRolePolicyDocument": {"{"}}, nil)
 	wantAPIError(t, err, "iam", http.StatusBadRequest, "MalformedPolicyDocument", "", w.admin)
 	err = c.Query(ctx, "GetRole", url.Values{"RoleName": {"no spaces"}}, nil)
@@ -638,17 +642,16 @@ func TestEndpoint(t *testing.T) {
 
 func TestAPIErrorText(t *testing.T) {
 	for _, tc := range []struct {
-		e     APIError
-		text  string
-		fault smithy.ErrorFault
+		e    APIError
+		text string
 	}{
-		{APIError{Service: "iam", Code: "NoSuchEntity", Message: "gone", Status: 404}, "NoSuchEntity: gone", smithy.FaultClient},
-		{APIError{Service: "iam", Code: "ServiceFailure", Status: 500}, "ServiceFailure", smithy.FaultServer},
-		{APIError{Service: "organizations", Status: 502}, "organizations: HTTP 502", smithy.FaultServer},
-		{APIError{Service: "iam", Status: 307}, "iam: HTTP 307", smithy.FaultUnknown},
+		{APIError{Service: "iam", Code: "NoSuchEntity", Message: "gone", Status: 404}, "NoSuchEntity: gone"},
+		{APIError{Service: "iam", Code: "ServiceFailure", Status: 500}, "ServiceFailure"},
+		{APIError{Service: "organizations", Status: 502}, "organizations: HTTP 502"},
+		{APIError{Service: "iam", Status: 307}, "iam: HTTP 307"},
 	} {
-		if tc.e.Error() != tc.text || tc.e.ErrorFault() != tc.fault || tc.e.HTTPStatusCode() != tc.e.Status {
-			t.Errorf("%+v: %q, %v", tc.e, tc.e.Error(), tc.e.ErrorFault())
+		if tc.e.Error() != tc.text || tc.e.ErrorCode() != tc.e.Code || tc.e.ErrorMessage() != tc.e.Message || tc.e.HTTPStatusCode() != tc.e.Status {
+			t.Errorf("%+v: %q", tc.e, tc.e.Error())
 		}
 	}
 }

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/aws/smithy-go"
 )
 
-// APIError is a failure AWS reported: a non-2xx reply. It satisfies
-// smithy.APIError, so errors.As(err, &smithy.APIError) and
-// credproc.ErrorCode see its code as they see the SDK's errors.
+// APIError is a failure AWS reported: a non-2xx reply. Callers find it with
+// errors.As (credproc.ErrorCode does). Its ErrorCode and ErrorMessage
+// methods are those of the SDK's smithy.APIError, so code written against
+// the SDK's errors reads it unchanged.
 type APIError struct {
 	Service   string // signing name: "iam", "organizations", "sts"
 	Operation string // the action or operation: "GetRole", "AssumeRole"
@@ -33,28 +32,15 @@ func (e *APIError) Error() string {
 	return e.Code + ": " + e.Message
 }
 
-// ErrorCode is the AWS error code, as smithy.APIError has it.
+// ErrorCode is the AWS error code (Code).
 func (e *APIError) ErrorCode() string { return e.Code }
 
-// ErrorMessage is the AWS error message, as smithy.APIError has it.
+// ErrorMessage is the AWS error message (Message).
 func (e *APIError) ErrorMessage() string { return e.Message }
 
-// ErrorFault says whose fault the error is: 5xx are the server's.
-func (e *APIError) ErrorFault() smithy.ErrorFault {
-	switch {
-	case e.Status >= 500:
-		return smithy.FaultServer
-	case e.Status >= 400:
-		return smithy.FaultClient
-	}
-	return smithy.FaultUnknown
-}
-
-// HTTPStatusCode is the reply's status; the SDK's retry classifiers read
-// it to retry 5xx and 429.
+// HTTPStatusCode is the reply's status, under the name the SDK's errors
+// give it.
 func (e *APIError) HTTPStatusCode() int { return e.Status }
-
-var _ smithy.APIError = (*APIError)(nil)
 
 // parseQueryError reads a query protocol error:
 // <ErrorResponse><Error><Type>Sender</Type><Code>…</Code><Message>…</Message>

@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/smithy-go"
-
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsapi"
@@ -868,9 +866,9 @@ func explainIAM(op, profile, account string, a *adminSession, err error) error {
 		return err
 	}
 	code, msg := "", err.Error()
-	var api smithy.APIError
+	var api *awsapi.APIError
 	if errors.As(err, &api) {
-		code, msg = api.ErrorCode(), strings.TrimSpace(api.ErrorMessage())
+		code, msg = api.Code, strings.TrimSpace(api.Message)
 	}
 	in := ""
 	if account != "" {
