@@ -147,7 +147,7 @@ func (d *itemDecoder) object(it *sessionItem, session bool) error {
 		}
 		if !first {
 			if !d.consume(',') {
-				return errors.New("expected , or }")
+				return errors.New(`expected "," or "}"`)
 			}
 			d.space()
 		}
@@ -157,7 +157,7 @@ func (d *itemDecoder) object(it *sessionItem, session bool) error {
 		}
 		d.space()
 		if !d.consume(':') {
-			return errors.New("expected :")
+			return errors.New(`expected ":"`)
 		}
 		d.space()
 		if len(key) != 1 || seen[key[0]] {
@@ -180,22 +180,19 @@ func (d *itemDecoder) object(it *sessionItem, session bool) error {
 			field = &it.T
 		case "x":
 			field = &it.X
+		case "y":
+			field = &it.Kind
+		case "o":
+			field = &it.Source
+		case "r":
+			field = &it.RoleARN
+		case "m":
+			field = &it.MFASerial
+		case "l":
+			field = &it.Label
 		}
-		if session {
-			switch key {
-			case "y":
-				field = &it.Kind
-			case "o":
-				field = &it.Source
-			case "r":
-				field = &it.RoleARN
-			case "m":
-				field = &it.MFASerial
-			case "l":
-				field = &it.Label
-			}
-		}
-		if field == nil {
+		// Session metadata is unknown to a source item.
+		if field == nil || !session && strings.Contains("yorml", key) {
 			return errors.New("unknown or repeated key")
 		}
 		if *field, err = d.str(); err != nil {
