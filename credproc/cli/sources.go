@@ -228,7 +228,11 @@ func cmdForget(u *ui, args []string) error {
 			}
 			n++
 		}
-		u.infof("dropped %d cached sessions", n)
+		if n == 1 {
+			u.infof("dropped 1 cached session")
+		} else {
+			u.infof("dropped %d cached sessions", n)
+		}
 		return nil
 	case !*all && len(pos) == 1:
 		s, err := loadProfileSettings(pos[0])
