@@ -170,6 +170,9 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 			return unlock, cache.Credentials{}, nil
 		}
 		if err := r.Store.WaitReleased(lctx, key); err != nil {
+			if ctx.Err() != nil || lctx.Err() == nil {
+				return nil, cache.Credentials{}, err // interrupted, or not a wait that ran out
+			}
 			return nil, cache.Credentials{}, &Error{
 				Msg:  fmt.Sprintf("waited %s for another credproc refreshing the same credentials: %v", wait, err),
 				Hint: "if a credproc is stuck at an MFA prompt in another terminal, answer or stop it",

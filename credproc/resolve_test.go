@@ -303,3 +303,23 @@ func TestStormAfterAFailedHolder(t *testing.T) {
 		t.Errorf("%d STS calls without a code", n)
 	}
 }
+
+// TestLockWaitRunsOut: a lock held past LockWait fails with what to do,
+// and without calling STS.
+func TestLockWaitRunsOut(t *testing.T) {
+	f := newFixture(t)
+	f.r.LockWait = 100 * time.Millisecond
+	s := f.settings(f.role, nil)
+	unlock, ok, err := f.r.Store.TryLock(f.r.CacheKeyFor(s))
+	if err != nil || !ok {
+		t.Fatalf("TryLock = %v, %v", ok, err)
+	}
+	defer unlock()
+	_, err = f.r.Credentials(context.Background(), s)
+	if err == nil || !strings.Contains(err.Error(), "waited 100ms for another credproc") || !strings.Contains(Hint(err), "MFA prompt") {
+		t.Fatalf("got %v (hint %q)", err, Hint(err))
+	}
+	if n := f.srv.Calls("AssumeRole"); n != 0 {
+		t.Errorf("%d AssumeRole calls while another process held the lock", n)
+	}
+}
