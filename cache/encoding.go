@@ -171,28 +171,20 @@ func (d *itemDecoder) object(it *sessionItem, session bool) error {
 			continue
 		}
 		var field *string
-		switch key {
-		case "k":
-			field = &it.K
-		case "s":
-			field = &it.S
-		case "t":
-			field = &it.T
-		case "x":
-			field = &it.X
-		case "y":
-			field = &it.Kind
-		case "o":
-			field = &it.Source
-		case "r":
-			field = &it.RoleARN
-		case "m":
-			field = &it.MFASerial
-		case "l":
-			field = &it.Label
+		for _, f := range [...]struct {
+			key  string
+			dst  *string
+			meta bool // session metadata, unknown to a source item
+		}{
+			{"k", &it.K, false}, {"s", &it.S, false}, {"t", &it.T, false}, {"x", &it.X, false},
+			{"y", &it.Kind, true}, {"o", &it.Source, true}, {"r", &it.RoleARN, true},
+			{"m", &it.MFASerial, true}, {"l", &it.Label, true},
+		} {
+			if f.key == key && (session || !f.meta) {
+				field = f.dst
+			}
 		}
-		// Session metadata is unknown to a source item.
-		if field == nil || !session && strings.Contains("yorml", key) {
+		if field == nil {
 			return errors.New("unknown or repeated key")
 		}
 		if *field, err = d.str(); err != nil {
