@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -200,5 +201,33 @@ func TestDependencies(t *testing.T) {
 		if !used[prefix] {
 			t.Errorf("allowlist entry %q covers nothing credproc links on %v: remove it from depsAllowed", prefix, depsPlatforms)
 		}
+	}
+}
+
+// TestReadmeBuildsStatic: every command README.md gives for building or
+// installing credproc sets CGO_ENABLED=0. With cgo, net links the C
+// resolver and every cache hit first loads ld.so and libc (0.7-0.9 ms,
+// `go run ./bench` measures it).
+func TestReadmeBuildsStatic(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goBuild := regexp.MustCompile(`\bgo (install|build)\b`)
+	builds := 0
+	for line := range strings.Lines(string(b)) {
+		// Commands joined with && or ;, and alternatives after a #.
+		for _, cmd := range regexp.MustCompile(`&&|;|#`).Split(line, -1) {
+			if !goBuild.MatchString(cmd) {
+				continue
+			}
+			builds++
+			if !strings.Contains(cmd, "CGO_ENABLED=0") {
+				t.Errorf("README.md builds credproc without CGO_ENABLED=0: %s", strings.TrimSpace(cmd))
+			}
+		}
+	}
+	if builds == 0 {
+		t.Error("README.md gives no command that builds credproc")
 	}
 }
