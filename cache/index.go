@@ -135,7 +135,7 @@ func (s *Store) updateIndex(fn func(*index) (changed bool)) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), indexLockWait)
 	defer cancel()
-	unlock, err := lockFile(ctx, filepath.Join(s.dir, indexLockFile))
+	unlock, err := lockFile(ctx, filepath.Join(s.dir, indexLockFile), nil)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}

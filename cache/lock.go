@@ -21,41 +21,22 @@ import (
 // [A-Za-z0-9._-]{1,128}.
 //
 // A storm of cold starts (Terraform, xargs -P) is the normal load: one
-// process takes the lock ([Store.TryLock]) and refreshes; the others wait
-// for it to let go ([Store.WaitReleased]) and read what it cached. They wait
-// with shared locks, which the kernel grants all at once, so the waiters
-// wake together rather than one after another, and without polling.
-
-// TryLock takes key's lock if no other holder has it, without waiting. ok
-// is false when another holder has it. unlock releases the lock; calling it
-// more than once is harmless.
-func (s *Store) TryLock(key string) (unlock func(), ok bool, err error) {
-	path, err := s.lockPath(key)
-	if err != nil {
-		return nil, false, err
-	}
-	return tryLock(path)
-}
-
-// WaitReleased waits until nobody holds key's lock, or ctx is done, without
-// taking it. Whatever the holder cached before releasing is then in the
-// store.
-func (s *Store) WaitReleased(ctx context.Context, key string) error {
-	path, err := s.lockPath(key)
-	if err != nil {
-		return err
-	}
-	return waitReleased(ctx, path)
-}
+// process takes the lock and refreshes; the others wait for it to let go and
+// then find what it cached (Lock's done). They wait with shared locks, which
+// the kernel grants all at once, so the waiters wake together rather than
+// one after another, and without polling.
 
 // Lock takes key's lock, waiting while another holder has it, until ctx is
-// done.
-func (s *Store) Lock(ctx context.Context, key string) (unlock func(), err error) {
+// done. After each wait it asks done (nil: never) whether the holder's work
+// makes the lock unnecessary, say because it cached what the caller wanted;
+// then Lock returns a nil unlock without taking the lock. unlock releases
+// the lock; calling it more than once is harmless.
+func (s *Store) Lock(ctx context.Context, key string, done func() bool) (unlock func(), err error) {
 	path, err := s.lockPath(key)
 	if err != nil {
 		return nil, err
 	}
-	return lockFile(ctx, path)
+	return lockFile(ctx, path, done)
 }
 
 // lockPath is the lock file of key, in a directory that exists.
@@ -70,6 +51,23 @@ func (s *Store) lockPath(key string) (string, error) {
 	return filepath.Join(dir, key+".lock"), nil
 }
 
+func lockFile(ctx context.Context, path string, done func() bool) (unlock func(), err error) {
+	for {
+		unlock, ok, err := tryLock(path)
+		if err != nil || ok {
+			return unlock, err
+		}
+		if err := waitReleased(ctx, path); err != nil {
+			return nil, err
+		}
+		if done != nil && done() {
+			return nil, nil
+		}
+	}
+}
+
+// tryLock takes the lock at path if no other holder has it, without
+// waiting; ok is false when another holder has it.
 func tryLock(path string) (unlock func(), ok bool, err error) {
 	fl := flock.New(path)
 	if ok, err = fl.TryLock(); err != nil || !ok {
@@ -82,35 +80,25 @@ func tryLock(path string) (unlock func(), ok bool, err error) {
 	return func() { once.Do(func() { _ = fl.Unlock() }) }, true, nil
 }
 
+// waitReleased waits until nobody holds the lock at path, or ctx is done,
+// without taking it.
 func waitReleased(ctx context.Context, path string) error {
 	fl := flock.New(path)
-	done := make(chan error, 1)
+	released := make(chan error, 1)
 	go func() {
 		// A blocking flock cannot be cancelled; if ctx ends first, this
 		// goroutine lets go of the shared lock as soon as it gets it.
 		err := fl.RLock()
 		_ = fl.Unlock()
-		done <- err
+		released <- err
 	}()
 	select {
-	case err := <-done:
+	case err := <-released:
 		if err != nil {
 			return fmt.Errorf("lock %s: %w", filepath.Base(path), err)
 		}
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("lock %s: still held by another credproc process: %w", filepath.Base(path), ctx.Err())
-	}
-}
-
-func lockFile(ctx context.Context, path string) (unlock func(), err error) {
-	for {
-		unlock, ok, err := tryLock(path)
-		if err != nil || ok {
-			return unlock, err
-		}
-		if err := waitReleased(ctx, path); err != nil {
-			return nil, err
-		}
 	}
 }

@@ -23,7 +23,7 @@ func TestLockMutualExclusion(t *testing.T) {
 		wg.Go(func() {
 			for range 5 {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				unlock, err := s.Lock(ctx, "abc")
+				unlock, err := s.Lock(ctx, "abc", nil)
 				cancel()
 				if err != nil {
 					t.Error(err)
@@ -49,7 +49,7 @@ func TestLockMutualExclusion(t *testing.T) {
 func TestLockTimeout(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(t)
-	unlock, err := s.Lock(t.Context(), "abc")
+	unlock, err := s.Lock(t.Context(), "abc", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,40 +57,57 @@ func TestLockTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := s.Lock(ctx, "abc"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := s.Lock(ctx, "abc", nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second Lock = %v, want DeadlineExceeded", err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("timed out after %v", d)
 	}
 	// Other keys are independent.
-	u2, err := s.Lock(ctx2(t), "other")
+	u2, err := s.Lock(ctx2(t), "other", nil)
 	if err != nil {
 		t.Fatalf("Lock of another key: %v", err)
 	}
 	u2()
 }
 
-// TestWaitReleasedWakesAllWaiters: waiters neither take the lock nor return
-// while it is held, and one release lets every one of them go.
-func TestWaitReleasedWakesAllWaiters(t *testing.T) {
+// lockPathT is key's lock file in s, for the tests of the path-level
+// lock functions.
+func lockPathT(t *testing.T, s *Store, key string) string {
+	t.Helper()
+	path, err := s.lockPath(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestWaitersWakeTogether: waiters whose done reports the work done neither
+// take the lock nor return while it is held, and one release lets every one
+// of them go, each with a nil unlock.
+func TestWaitersWakeTogether(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(t)
-	unlock, ok, err := s.TryLock("abc")
+	path := lockPathT(t, s, "abc")
+	unlock, ok, err := tryLock(path)
 	if err != nil || !ok {
-		t.Fatalf("TryLock = %v, %v", ok, err)
+		t.Fatalf("tryLock = %v, %v", ok, err)
 	}
-	if _, ok, err := s.TryLock("abc"); err != nil || ok {
-		t.Fatalf("second TryLock of a held lock = %v, %v; want false", ok, err)
+	if _, ok, err := tryLock(path); err != nil || ok {
+		t.Fatalf("second tryLock of a held lock = %v, %v; want false", ok, err)
 	}
 	const waiters = 16
 	var released atomic.Bool
 	done := make(chan error, waiters)
 	for range waiters {
 		go func() {
-			err := s.WaitReleased(ctx2(t), "abc")
-			if err == nil && !released.Load() {
-				err = errors.New("WaitReleased returned while the lock was held")
+			u, err := s.Lock(ctx2(t), "abc", func() bool { return true })
+			switch {
+			case err == nil && !released.Load():
+				err = errors.New("Lock returned while the lock was held")
+			case err == nil && u != nil:
+				u()
+				err = errors.New("a waiter whose work was done took the lock")
 			}
 			done <- err
 		}()
@@ -104,9 +121,9 @@ func TestWaitReleasedWakesAllWaiters(t *testing.T) {
 		}
 	}
 	// The waiters took nothing: the lock is free.
-	u, ok, err := s.TryLock("abc")
+	u, ok, err := tryLock(path)
 	if err != nil || !ok {
-		t.Fatalf("TryLock after the waiters = %v, %v", ok, err)
+		t.Fatalf("tryLock after the waiters = %v, %v", ok, err)
 	}
 	u()
 }
@@ -114,19 +131,20 @@ func TestWaitReleasedWakesAllWaiters(t *testing.T) {
 func TestWaitReleasedTimeout(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(t)
-	unlock, ok, err := s.TryLock("abc")
+	path := lockPathT(t, s, "abc")
+	unlock, ok, err := tryLock(path)
 	if err != nil || !ok {
-		t.Fatalf("TryLock = %v, %v", ok, err)
+		t.Fatalf("tryLock = %v, %v", ok, err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	if err := s.WaitReleased(ctx, "abc"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("WaitReleased = %v, want DeadlineExceeded", err)
+	if err := waitReleased(ctx, path); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waitReleased = %v, want DeadlineExceeded", err)
 	}
 	unlock()
 	// The abandoned wait lets go once it gets the shared lock, so the lock
 	// can be taken again.
-	u, err := s.Lock(ctx2(t), "abc")
+	u, err := s.Lock(ctx2(t), "abc", nil)
 	if err != nil {
 		t.Fatalf("Lock after an abandoned wait: %v", err)
 	}
@@ -143,14 +161,11 @@ func TestLockInvalidKey(t *testing.T) {
 	t.Parallel()
 	s, dir := newTestStore(t)
 	for _, k := range []string{"", "..", "../x", "a/b", `a\b`, "a b", "ü"} {
-		if _, err := s.Lock(t.Context(), k); err == nil {
+		if _, err := s.Lock(t.Context(), k, nil); err == nil {
 			t.Errorf("Lock(%q) accepted", k)
 		}
-		if _, _, err := s.TryLock(k); err == nil {
-			t.Errorf("TryLock(%q) accepted", k)
-		}
-		if err := s.WaitReleased(t.Context(), k); err == nil {
-			t.Errorf("WaitReleased(%q) accepted", k)
+		if _, err := s.lockPath(k); err == nil {
+			t.Errorf("lockPath(%q) accepted", k)
 		}
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
@@ -166,7 +181,7 @@ func TestHelperProcess(t *testing.T) {
 	if os.Getenv(helperEnv) != "lock" {
 		return
 	}
-	unlock, err := Open(NewMemory(), os.Getenv("CREDPROC_CACHE_TEST_DIR")).Lock(context.Background(), "held")
+	unlock, err := Open(NewMemory(), os.Getenv("CREDPROC_CACHE_TEST_DIR")).Lock(context.Background(), "held", nil)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -212,7 +227,7 @@ func TestLockReleasedOnKill(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
 	defer cancel()
-	if _, err := s.Lock(ctx, "held"); err == nil {
+	if _, err := s.Lock(ctx, "held", nil); err == nil {
 		t.Fatal("got the lock while the child holds it")
 	}
 
@@ -221,7 +236,7 @@ func TestLockReleasedOnKill(t *testing.T) {
 	}
 	cmd.Wait()
 	start := time.Now()
-	unlock, err := s.Lock(ctx2(t), "held")
+	unlock, err := s.Lock(ctx2(t), "held", nil)
 	if err != nil {
 		t.Fatalf("lock of a killed holder not released: %v", err)
 	}

@@ -240,7 +240,7 @@ func TestIndexHoldsNoSecrets(t *testing.T) {
 	if err := s.PutSession("abc", testSess); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := s.Lock(t.Context(), "abc")
+	unlock, err := s.Lock(t.Context(), "abc", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestUnwritableDir(t *testing.T) {
 	if _, ok := s.Session("abc"); !ok {
 		t.Error("session not cached when the index failed")
 	}
-	if _, err := s.Lock(t.Context(), "abc"); err == nil {
+	if _, err := s.Lock(t.Context(), "abc", nil); err == nil {
 		t.Error("Lock in an impossible dir succeeded")
 	}
 }

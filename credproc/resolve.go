@@ -100,7 +100,8 @@ func (r *Resolver) mfaKey(s *Settings) string {
 func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credentials, error) {
 	// The fastest tier first, without a lock; the slower ones (the Secret
 	// Service) only under the lock, so a storm asks them once.
-	if sess, ok := r.Store.FirstTierSession(r.CacheKeyFor(s)); ok && r.fresh(sess.Credentials, s.RefreshWindow) {
+	key := r.CacheKeyFor(s)
+	if sess, ok := r.Store.FirstTierSession(key); ok && r.fresh(sess.Credentials, s.RefreshWindow) {
 		return sess.Credentials, nil
 	}
 	if s.RoleARN == "" {
@@ -110,7 +111,6 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		}
 		return r.baseSession(ctx, s, src, s.RefreshWindow)
 	}
-	key := r.CacheKeyFor(s)
 	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) { return r.Cached(s) })
 	if err != nil || unlock == nil {
 		return c, err
@@ -155,34 +155,30 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 	wait := cmp.Or(r.LockWait, 90*time.Second)
 	lctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	for {
-		unlock, ok, err := r.Store.TryLock(key)
-		if err != nil {
-			return nil, cache.Credentials{}, err
+	var c cache.Credentials
+	unlock, err := r.Store.Lock(lctx, key, func() (hit bool) {
+		c, hit = cached()
+		return hit
+	})
+	switch {
+	case err != nil && (ctx.Err() != nil || lctx.Err() == nil):
+		return nil, cache.Credentials{}, err // interrupted, or not a wait that ran out
+	case err != nil:
+		return nil, cache.Credentials{}, &Error{
+			Msg:  fmt.Sprintf("waited %s for another credproc refreshing the same credentials: %v", wait, err),
+			Hint: "if a credproc is stuck at an MFA prompt in another terminal, answer or stop it",
+			Err:  err,
 		}
-		if ok {
-			// The fast check before the lock saw only the first tier, and
-			// another credproc may have refreshed since.
-			if c, hit := cached(); hit {
-				unlock()
-				return nil, c, nil
-			}
-			return unlock, cache.Credentials{}, nil
-		}
-		if err := r.Store.WaitReleased(lctx, key); err != nil {
-			if ctx.Err() != nil || lctx.Err() == nil {
-				return nil, cache.Credentials{}, err // interrupted, or not a wait that ran out
-			}
-			return nil, cache.Credentials{}, &Error{
-				Msg:  fmt.Sprintf("waited %s for another credproc refreshing the same credentials: %v", wait, err),
-				Hint: "if a credproc is stuck at an MFA prompt in another terminal, answer or stop it",
-				Err:  err,
-			}
-		}
-		if c, hit := cached(); hit {
-			return nil, c, nil
-		}
+	case unlock == nil:
+		return nil, c, nil
 	}
+	// The fast check before the lock saw only the first tier, and another
+	// credproc may have refreshed since.
+	if c, hit := cached(); hit {
+		unlock()
+		return nil, c, nil
+	}
+	return unlock, cache.Credentials{}, nil
 }
 
 // loadedSource is the source credentials plus the profile they came from.

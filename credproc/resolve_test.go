@@ -310,9 +310,9 @@ func TestLockWaitRunsOut(t *testing.T) {
 	f := newFixture(t)
 	f.r.LockWait = 100 * time.Millisecond
 	s := f.settings(f.role, nil)
-	unlock, ok, err := f.r.Store.TryLock(f.r.CacheKeyFor(s))
-	if err != nil || !ok {
-		t.Fatalf("TryLock = %v, %v", ok, err)
+	unlock, err := f.r.Store.Lock(context.Background(), f.r.CacheKeyFor(s), nil)
+	if err != nil {
+		t.Fatalf("Lock: %v", err)
 	}
 	defer unlock()
 	_, err = f.r.Credentials(context.Background(), s)
