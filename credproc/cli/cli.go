@@ -17,9 +17,6 @@ import (
 	"github.com/credproc/credproc/credproc"
 )
 
-// Version is the release version, set with -ldflags "-X ...cli.Version=v1.2.3".
-var Version = "dev"
-
 const usage = `usage:
   credproc [--profile P | SETTINGS]   print credential_process JSON (the line setup writes)
   credproc add NAME [--env]           store an IAM user's access key in the keyring
@@ -40,7 +37,7 @@ const usage = `usage:
   credproc env --profile P [--format sh|fish|powershell|json]
                                       print the credentials as environment settings
   credproc doctor [--profile P]       check each step of the chain and say what to fix
-  credproc version
+  credproc version                    print the version, revision, Go version and platform
 
 SETTINGS (on the credential_process line):
   --source NAME --role-arn ARN --session-name S --external-id X --duration D --policy JSON
@@ -61,7 +58,7 @@ func Main(args []string) int {
 }
 
 func run(ctx context.Context, u *ui, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version" {
 		return cmdProcess(ctx, u, args)
 	}
 	cmd, rest := args[0], args[1:]
@@ -88,9 +85,8 @@ func run(ctx context.Context, u *ui, args []string) error {
 		return cmdEnv(ctx, u, rest)
 	case "doctor":
 		return cmdDoctor(ctx, u, rest)
-	case "version":
-		fmt.Fprintf(u.stdout, "credproc %s\n", Version)
-		return nil
+	case "version", "--version":
+		return cmdVersion(u, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(u.stdout, usage)
 		return nil

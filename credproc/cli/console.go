@@ -224,7 +224,7 @@ func signinToken(ctx context.Context, federation string, c cache.Credentials, du
 	if err != nil {
 		return "", fmt.Errorf("federation endpoint %s: bad request", endpoint.Host)
 	}
-	req.Header.Set("User-Agent", "credproc/"+Version)
+	req.Header.Set("User-Agent", "credproc/"+buildVersion())
 	resp, err := federationClient.Do(req)
 	if err != nil {
 		var ue *url.Error
