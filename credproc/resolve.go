@@ -98,6 +98,9 @@ func (r *Resolver) mfaKey(s *Settings) string {
 // are returned. Concurrent callers for the same settings make one STS call
 // chain between them.
 func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credentials, error) {
+	if s.NoSession {
+		return r.longLived(ctx, s)
+	}
 	// The fastest tier first, without a lock; the slower ones (the Secret
 	// Service) only under the lock, so a storm asks them once.
 	key := r.CacheKeyFor(s)
@@ -135,6 +138,23 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		// The credentials are good; the next call will just fetch again.
 		r.notice("could not cache the role credentials: %v", err)
 	}
+	return c, nil
+}
+
+// longLived hands out the source's long-lived key as it is stored: nothing
+// to cache, no STS call. A source that is temporary is refused, since the
+// AWS CLI would keep credentials without an expiry forever.
+func (r *Resolver) longLived(ctx context.Context, s *Settings) (cache.Credentials, error) {
+	src, err := r.loadSource(ctx, s)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	if src.temporary() {
+		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("source %q holds temporary keys; --no-session hands out only long-lived keys", s.Source),
+			Hint: "drop --no-session from the profile's credential_process line"}
+	}
+	c := src.creds
+	c.Expiration = time.Time{}
 	return c, nil
 }
 

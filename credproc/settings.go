@@ -43,6 +43,7 @@ type Settings struct {
 	Region        string        // STS region; default from the environment, else us-east-1
 	EndpointURL   string        // STS endpoint override
 	RefreshWindow time.Duration // refresh when less than this remains
+	NoSession     bool          // hand out the source's long-lived key itself, no STS call
 }
 
 // RegisterFlags binds the settings to fs, with their defaults.
@@ -62,6 +63,7 @@ func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.EndpointURL, "endpoint-url", "", "STS endpoint URL (default $AWS_ENDPOINT_URL_STS, $AWS_ENDPOINT_URL)")
 	s.RefreshWindow = DefaultRefreshWindow
 	fs.Var((*durationFlag)(&s.RefreshWindow), "refresh-window", "refresh cached credentials when less than this remains")
+	fs.BoolVar(&s.NoSession, "no-session", false, "hand out the source's long-lived key itself instead of an STS session (what `credproc import` writes)")
 }
 
 // Args renders the settings as the flags RegisterFlags reads back, leaving
@@ -93,6 +95,9 @@ func (s *Settings) Args() []string {
 	add("endpoint-url", s.EndpointURL)
 	if s.RefreshWindow != DefaultRefreshWindow {
 		add("refresh-window", FormatDuration(s.RefreshWindow))
+	}
+	if s.NoSession {
+		a = append(a, "--no-session")
 	}
 	return a
 }
@@ -127,6 +132,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.MFAProcess != "" && s.MFASerial == "" {
 		return errors.New("--mfa-process needs --mfa-serial: the device the code is for")
+	}
+	if s.NoSession && (s.RoleARN != "" || s.MFASerial != "") {
+		return errors.New("--no-session hands out the source key itself: it takes no --role-arn or --mfa-serial")
 	}
 	if s.MFADirect && s.MFASerial == "" {
 		return errors.New("--mfa-direct needs --mfa-serial")
