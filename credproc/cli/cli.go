@@ -24,6 +24,8 @@ const usage = `usage:
   credproc [--profile P | SETTINGS]   print credential_process JSON (the line setup writes)
   credproc add NAME [--env]           store an IAM user's access key in the keyring
   credproc remove NAME                delete a stored key and the sessions made from it
+  credproc import [PROFILE...] [--all] [--dry-run] [--remove-temporary] [--session]
+                                      move plaintext keys from the AWS files into the keyring
   credproc setup PROFILE --source NAME (--account ID [--role-name R] | --role-arn ARN) [SETTINGS]
                                       write a credential_process profile to the AWS config file
   credproc list                       show sources and cached sessions (never secrets)
@@ -45,7 +47,7 @@ const usage = `usage:
 SETTINGS (on the credential_process line):
   --source NAME --role-arn ARN --session-name S --external-id X --duration D --policy JSON
   --mfa-serial ARN --mfa-process CMD --mfa-duration D --mfa-direct
-  --region R --endpoint-url URL --refresh-window D
+  --region R --endpoint-url URL --refresh-window D --no-session
 `
 
 // Main runs credproc with args (without the program name) and returns the
@@ -72,6 +74,8 @@ func run(ctx context.Context, u *ui, args []string) error {
 		return cmdAdd(ctx, u, rest)
 	case "remove":
 		return cmdRemove(u, rest)
+	case "import":
+		return cmdImport(ctx, u, rest)
 	case "setup":
 		return cmdSetup(ctx, u, rest)
 	case "list":
