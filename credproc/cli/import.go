@@ -33,8 +33,10 @@ func cmdImport(ctx context.Context, u *ui, args []string) error {
 	st := openStore()
 	im := &keyimport.Importer{
 		Config: cfg, Credentials: creds, Store: st,
-		Verify:          verifyKey,
-		Created:         func(ctx context.Context, c cache.Credentials, p map[string]string) time.Time { return credproc.KeyCreated(ctx, c, regionOf(p)) },
+		Verify: verifyKey,
+		Created: func(ctx context.Context, c cache.Credentials, p map[string]string) time.Time {
+			return credproc.KeyCreated(ctx, c, regionOf(p))
+		},
 		ProcessLine:     processLine,
 		Session:         *session,
 		RemoveTemporary: *removeTemp,
