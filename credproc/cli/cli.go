@@ -26,6 +26,8 @@ const usage = `usage:
   credproc remove NAME                delete a stored key and the sessions made from it
   credproc import [PROFILE...] [--all] [--dry-run] [--remove-temporary] [--session]
                                       move plaintext keys from the AWS files into the keyring
+  credproc rotate NAME [--mfa-serial ARN] [--mfa-process CMD]
+                                      replace a stored key with a new one (IAM CreateAccessKey)
   credproc setup PROFILE --source NAME (--account ID [--role-name R] | --role-arn ARN) [SETTINGS]
                                       write a credential_process profile to the AWS config file
   credproc list                       show sources and cached sessions (never secrets)
@@ -76,6 +78,8 @@ func run(ctx context.Context, u *ui, args []string) error {
 		return cmdRemove(u, rest)
 	case "import":
 		return cmdImport(ctx, u, rest)
+	case "rotate":
+		return cmdRotate(ctx, u, rest)
 	case "setup":
 		return cmdSetup(ctx, u, rest)
 	case "list":
