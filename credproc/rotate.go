@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsapi"
 )
 
 // DefaultMaxKeyAge is when a stored key's age draws a warning: CIS AWS
@@ -52,6 +53,9 @@ func (r *Resolver) Rotate(ctx context.Context, s *Settings, progress func(string
 		return nil, &Error{Msg: fmt.Sprintf("read source %q: %v", name, err), Err: err}
 	}
 	ep := endpointFor(s, r.getenv, nil)
+	if !IAMReachable(r.getenv, s.EndpointURL) {
+		return nil, &Error{Msg: "STS goes to a custom endpoint but IAM to AWS: not sending the key to IAM", Hint: "set AWS_ENDPOINT_URL_IAM too"}
+	}
 	// IAM refuses GetSessionToken sessions without MFA: sign with the key
 	// itself, or with the MFA session when there is a device.
 	signer := old
@@ -181,4 +185,38 @@ func iamError(action, source string, err error) error {
 		e.Hint = "IAM refuses sessions without MFA: give the MFA device with --mfa-serial"
 	}
 	return e
+}
+
+// ParseKeyAge reads a maximum key age: days ("90d") or a duration ("2160h").
+func ParseKeyAge(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		var days int
+		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n && days > 0 && days <= 3650 {
+			return time.Duration(days) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid key age %q: use days, e.g. 90d", v)
+	}
+	return d, nil
+}
+
+// KeyAge says how old a stored key is, and whether that is past max.
+func KeyAge(created, now time.Time, max time.Duration) (msg string, old bool) {
+	if created.IsZero() {
+		return "", false
+	}
+	days := int(now.Sub(created) / (24 * time.Hour))
+	msg = fmt.Sprintf("%d days old, created %s", days, created.UTC().Format("2006-01-02"))
+	if days == 1 {
+		msg = fmt.Sprintf("1 day old, created %s", created.UTC().Format("2006-01-02"))
+	}
+	return msg, now.Sub(created) >= max
+}
+
+// IAMReachable reports whether keys may be sent to IAM: not when STS goes
+// to a custom endpoint (an emulator, a proxy) and IAM to the real one.
+func IAMReachable(getenv func(string) string, profileURL string) bool {
+	return awsapi.STS.ConfiguredURL(getenv, profileURL) == "" || awsapi.IAM.ConfiguredURL(getenv, "") != ""
 }
