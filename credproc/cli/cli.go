@@ -28,6 +28,8 @@ const usage = `usage:
                                       move plaintext keys from the AWS files into the keyring
   credproc rotate NAME [--mfa-serial ARN] [--mfa-process CMD]
                                       replace a stored key with a new one (IAM CreateAccessKey)
+  credproc unlock [--timeout D]       type the key file's passphrase once for a while (no Secret Service)
+  credproc lock                       forget the key file's passphrase now
   credproc setup PROFILE --source NAME (--account ID [--role-name R] | --role-arn ARN) [SETTINGS]
                                       write a credential_process profile to the AWS config file
   credproc list                       show sources and cached sessions (never secrets)
@@ -80,6 +82,10 @@ func run(ctx context.Context, u *ui, args []string) error {
 		return cmdImport(ctx, u, rest)
 	case "rotate":
 		return cmdRotate(ctx, u, rest)
+	case "unlock":
+		return cmdUnlock(ctx, u, rest)
+	case "lock":
+		return cmdLock(ctx, u, rest)
 	case "setup":
 		return cmdSetup(ctx, u, rest)
 	case "list":
@@ -153,7 +159,9 @@ func stateDir() string {
 // CREDPROC_KEYRING_SERVICE keeps separate set-ups (tests, say) apart in one
 // keyring; CREDPROC_KEYRING picks the session tiers.
 func openStore() *cache.Store {
-	return cache.OpenDefault(os.Getenv("CREDPROC_KEYRING_SERVICE"), stateDir())
+	st := cache.OpenDefault(os.Getenv("CREDPROC_KEYRING_SERVICE"), stateDir())
+	configureFileStore(st)
+	return st
 }
 
 func newResolver(u *ui) *credproc.Resolver {

@@ -99,6 +99,10 @@ func cmdAdd(ctx context.Context, u *ui, args []string) error {
 	// The key's age counts from here: IAM's CreateDate would need a call
 	// with the key, which add does not make.
 	if err := st.SetSource(name, cache.Credentials{AccessKeyID: akid, SecretAccessKey: secret, Created: time.Now().UTC()}); err != nil {
+		if errors.Is(err, cache.ErrLocked) {
+			return &credproc.Error{Msg: fmt.Sprintf("store source %q: no Secret Service here, and the encrypted key file needs a passphrase: there is no terminal to ask on", name),
+				Hint: "run `credproc add " + name + "` in a terminal", Err: err}
+		}
 		return &credproc.Error{Msg: fmt.Sprintf("store source %q in the %s keyring: %v", name, st.Backend().Name(), err), Err: err}
 	}
 	// Sessions made with the old key must not outlive it.
