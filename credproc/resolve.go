@@ -353,7 +353,16 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 		return call(next)
 	}
 	t, err := r.openTerminal()
+	if s.MFAPrompt == "dialog" && err == nil {
+		t.Close()
+		err = errors.New("--mfa-prompt dialog")
+	}
 	if err != nil {
+		if s.MFAPrompt != "terminal" {
+			if d, derr := r.findDialog(s); derr == nil {
+				return withDialogCode(ctx, r, s, d, call)
+			}
+		}
 		return zero, &Error{
 			Msg:  fmt.Sprintf("an MFA code for %s is needed, but there is no terminal to ask on", s.MFASerial),
 			Hint: "run the same aws command once in a terminal, or give the profile a code source with `credproc setup … --mfa-process CMD`",
