@@ -50,7 +50,7 @@ func TestDoctorHeadless(t *testing.T) {
 		t.Fatalf("doctor: %v\n%s%s", err, stdout, stderr)
 	}
 	wantLines(t, stdout,
-		`^ok   keyring: source keys come from an AWS profile; secret-service unreachable, kernel works \(sessions are cached\)$`,
+		`^ok   keyring: file keyring reachable; secret-service unreachable, file works, kernel works \(sessions are cached\)$`,
 		`^ok   cache: cached role session until `,
 		`^warn plaintext keys: access keys in plaintext: long-lived keys in profile legacy \(.*credentials\)$`,
 		"^     fix: move them into the keyring: `credproc import --all`")

@@ -391,3 +391,25 @@ func (s *Store) FileStore() *FileStore {
 	}
 	return nil
 }
+
+// Keyrings lists every keyring the Store may use, each once: the Secret
+// Service and the file store behind a fallback, then the session tiers.
+// doctor probes each on its own.
+func (s *Store) Keyrings() []Backend {
+	var all []Backend
+	if fb, ok := s.b.(*fallback); ok {
+		all = append(all, fb.primary, fb.file)
+	} else {
+		all = append(all, s.b)
+	}
+	all = append(all, s.sessions...)
+	var out []Backend
+	seen := map[string]bool{}
+	for _, b := range all {
+		if !seen[b.Name()] {
+			seen[b.Name()] = true
+			out = append(out, b)
+		}
+	}
+	return out
+}

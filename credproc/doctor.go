@@ -125,7 +125,7 @@ func (w *walk) keyring() {
 	_, err := b.Get(doctorProbe)
 	if err == nil || errors.Is(err, cache.ErrNotFound) {
 		w.keyringOK = true
-		w.add(Check{Step: "keyring", Status: StatusOK, Msg: b.Name() + " keyring reachable"})
+		w.add(Check{Step: "keyring", Status: StatusOK, Msg: b.Name() + " keyring reachable" + w.tierSummary()})
 		return
 	}
 	if _, onlyProfile, _ := sourceName(w.s.Source); onlyProfile && w.sessionOK {

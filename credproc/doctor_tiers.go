@@ -29,26 +29,26 @@ func (w *walk) sessionTierWorks() bool {
 	return false
 }
 
-// tierSummary names each keyring tier and whether it answers, for the
-// keyring step's message when the source keyring does not.
+// tierSummary names each keyring tier and whether it answers, probed on
+// its own, when one of them does not ("" when all do).
 func (w *walk) tierSummary() string {
 	var parts []string
-	seen := map[string]bool{}
-	for _, b := range append([]cache.Backend{w.r.Store.Backend()}, w.r.Store.SessionTiers()...) {
-		if seen[b.Name()] {
-			continue
-		}
-		seen[b.Name()] = true
+	down := false
+	for _, b := range w.r.Store.Keyrings() {
 		state := "works"
 		if err := probeTier(b); err != nil {
-			state = "unreachable"
+			state, down = "unreachable", true
 		}
 		parts = append(parts, b.Name()+" "+state)
 	}
-	if !w.sessionOK {
-		return "; " + strings.Join(parts, ", ")
+	if !down {
+		return ""
 	}
-	return "; " + strings.Join(parts, ", ") + " (sessions are cached)"
+	s := "; " + strings.Join(parts, ", ")
+	if w.sessionOK {
+		s += " (sessions are cached)"
+	}
+	return s
 }
 
 // keyAge is a check of its own for a keyring source whose key's creation
