@@ -410,6 +410,10 @@ func (w *walk) cache() {
 		w.skip("cache", "the keyring is not reachable (see keyring)")
 		return
 	}
+	if w.s.NoSession {
+		w.add(Check{Step: "cache", Status: StatusOK, Msg: "nothing to cache: --no-session hands out the key from the keyring"})
+		return
+	}
 	what := "role session"
 	if w.s.RoleARN == "" {
 		what = "session"
@@ -449,6 +453,10 @@ func (w *walk) assume(ctx context.Context) {
 		return
 	case !w.mfaOK:
 		w.skip(step, "needs a working MFA set-up (see mfa)")
+		return
+	}
+	if w.s.NoSession {
+		w.add(Check{Step: step, Status: StatusOK, Msg: "--no-session: the profile hands out the source's long-lived key itself, no STS session"})
 		return
 	}
 	if w.s.RoleARN == "" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/credproc/credproc/cache"
 )
@@ -66,7 +67,11 @@ func (w *walk) keyAge() {
 	c := Check{Step: "key age", Status: StatusOK, Msg: fmt.Sprintf("key %s of source %q is %s", w.src.creds.AccessKeyID, name, age)}
 	if old {
 		c.Status = StatusWarn
-		c.Msg += fmt.Sprintf(", past the %d days to rotate by", int(max.Hours()/24))
+		limit := max.String()
+		if max%(24*time.Hour) == 0 {
+			limit = fmt.Sprintf("%d days", max/(24*time.Hour))
+		}
+		c.Msg += ", older than the " + limit + " to rotate by"
 		c.Fix = []string{"rotate it: `credproc rotate " + name + "`"}
 	}
 	w.add(c)
