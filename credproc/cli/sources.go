@@ -177,6 +177,9 @@ func cmdList(u *ui, args []string) error {
 		return err
 	}
 	st := openStore()
+	if f := st.FileStore(); f != nil {
+		f.Passphrase = nil // list shows ages of unlocked keys only; it never asks
+	}
 	sources, err := st.Sources()
 	if err != nil {
 		return err
