@@ -51,7 +51,7 @@ const usage = `usage:
 SETTINGS (on the credential_process line):
   --source NAME --role-arn ARN --session-name S --external-id X --duration D --policy JSON
   --mfa-serial ARN --mfa-process CMD --mfa-duration D --mfa-direct
-  --region R --endpoint-url URL --refresh-window D --no-session
+  --region R --endpoint-url URL --refresh-window D --mfa-prompt terminal|dialog|auto --no-session
 `
 
 // Main runs credproc with args (without the program name) and returns the
