@@ -110,10 +110,9 @@ type Importer struct {
 
 // Plan is what Import will do (or did).
 type Plan struct {
-	Imported  []Found  // long-lived keys moved to the keyring
-	Temporary []Found  // temporary keys found (removed when RemoveTemporary)
-	Reused    []string // sources that already held the same key
-	Verified  map[string]string
+	Imported []Found           // long-lived keys moved to the keyring
+	Reused   []string          // sources that already held the same key
+	Verified map[string]string // profile -> ARN the key belongs to
 }
 
 // refuse is a refusal that names the profile and says what to do.
