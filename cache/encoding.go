@@ -14,13 +14,14 @@ import (
 // Keyring items are compact versioned JSON, small enough for Windows'
 // 2560-byte credential blobs:
 //
-//	source:  {"v":1,"k":"AKIA…","s":"…"}
+//	source:  {"v":1,"k":"AKIA…","s":"…","c":"2026-01-02T03:04:05Z"}
 //	session: {"v":1,"k":"ASIA…","s":"…","t":"…","x":"2026-01-02T03:04:05Z","y":"role","o":"work","r":"arn:…","m":"arn:…:mfa/me","l":"…"}
 //
 // "t" (token) and "x" (expiration, RFC 3339 in UTC) are optional for sources
 // and required for sessions; the session metadata ("y" kind, "o" source, "r"
 // role ARN, "m" MFA serial, "l" label) is omitted when empty and rejected in a
-// source item. A bump of itemVersion makes old items undecodable, which for
+// source item. "c" (the key's creation time, for its age) is optional and
+// only in source items; older items without it still decode. A bump of itemVersion makes old items undecodable, which for
 // sessions is just a cache miss.
 
 const (
@@ -36,6 +37,7 @@ type credItem struct {
 	S string `json:"s"`
 	T string `json:"t,omitempty"`
 	X string `json:"x,omitempty"`
+	C string `json:"c,omitempty"`
 }
 
 // sessionItem is the JSON form of Session.
@@ -175,12 +177,14 @@ func (d *itemDecoder) object(it *sessionItem, session bool) error {
 			key  string
 			dst  *string
 			meta bool // session metadata, unknown to a source item
+			src  bool // source metadata, unknown to a session item
 		}{
-			{"k", &it.K, false}, {"s", &it.S, false}, {"t", &it.T, false}, {"x", &it.X, false},
-			{"y", &it.Kind, true}, {"o", &it.Source, true}, {"r", &it.RoleARN, true},
-			{"m", &it.MFASerial, true}, {"l", &it.Label, true},
+			{"k", &it.K, false, false}, {"s", &it.S, false, false}, {"t", &it.T, false, false}, {"x", &it.X, false, false},
+			{"c", &it.C, false, true},
+			{"y", &it.Kind, true, false}, {"o", &it.Source, true, false}, {"r", &it.RoleARN, true, false},
+			{"m", &it.MFASerial, true, false}, {"l", &it.Label, true, false},
 		} {
-			if f.key == key && (session || !f.meta) {
+			if f.key == key && (session || !f.meta) && (!session || !f.src) {
 				field = f.dst
 			}
 		}
@@ -317,6 +321,9 @@ func toCredItem(c Credentials, session bool) (credItem, error) {
 	if !c.Expiration.IsZero() {
 		it.X = c.Expiration.UTC().Format(time.RFC3339Nano)
 	}
+	if !session && !c.Created.IsZero() {
+		it.C = c.Created.UTC().Format(time.RFC3339Nano)
+	}
 	return it, nil
 }
 
@@ -331,6 +338,13 @@ func fromCredItem(it credItem, session bool) (Credentials, error) {
 			return Credentials{}, fmt.Errorf("%w: expiration: %v", errBadItem, err)
 		}
 		c.Expiration = t.UTC()
+	}
+	if it.C != "" {
+		t, err := time.Parse(time.RFC3339Nano, it.C)
+		if err != nil {
+			return Credentials{}, fmt.Errorf("%w: creation time: %v", errBadItem, err)
+		}
+		c.Created = t.UTC()
 	}
 	if err := checkCreds(c, session); err != nil {
 		return Credentials{}, err
@@ -356,6 +370,11 @@ func checkCreds(c Credentials, session bool) error {
 	if !c.Expiration.IsZero() {
 		if y := c.Expiration.UTC().Year(); y < 0 || y > 9999 {
 			return fmt.Errorf("%w: expiration year %d out of range", errBadItem, y)
+		}
+	}
+	if !session && !c.Created.IsZero() {
+		if y := c.Created.UTC().Year(); y < 0 || y > 9999 {
+			return fmt.Errorf("%w: creation year %d out of range", errBadItem, y)
 		}
 	}
 	return nil

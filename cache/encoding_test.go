@@ -162,6 +162,8 @@ func fuzzSeeds(f *testing.F) {
 	f.Add(s)
 	f.Add(c)
 	f.Add([]byte(`{"v":1,"k":"k","s":"s","t":"t","x":"0000-01-01T00:00:00.123456789+01:00"}`))
+	f.Add([]byte(`{"v":1,"k":"k","s":"s","c":"2026-01-01T00:00:00.5+01:00"}`))
+	f.Add([]byte(`{"v":1,"k":"k","s":"s","t":"t","x":"2026-01-01T00:00:00Z","c":"2026-01-01T00:00:00Z"}`))
 	f.Add([]byte(`{"V":1,"K":"\ud800","s":"\u0000","t":"t","x":"2026-01-01T00:00:00.1234567891Z","y":null}`))
 }
 
@@ -255,4 +257,28 @@ func FuzzItemDecoderMatchesJSON(f *testing.F) {
 			t.Fatalf("round trip changed %+v to %+v", want, got)
 		}
 	})
+}
+
+// TestSourceCreated: a source item keeps its key's creation time, an item
+// written before there was one still decodes, and a session item refuses it.
+func TestSourceCreated(t *testing.T) {
+	created := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
+	enc, err := encodeSource(Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "secret", Created: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := decodeSource(enc)
+	if err != nil || !c.Created.Equal(created) {
+		t.Fatalf("decodeSource(%s) = %v, %v; want created %v", enc, c.Created, err, created)
+	}
+	old, err := decodeSource([]byte(`{"v":1,"k":"AKIAEXAMPLE","s":"secret"}`))
+	if err != nil || !old.Created.IsZero() {
+		t.Fatalf("old item: %v, %v", old.Created, err)
+	}
+	if _, err := decodeSession([]byte(`{"v":1,"k":"k","s":"s","t":"t","x":"2026-01-01T00:00:00Z","c":"2026-01-01T00:00:00Z"}`)); err == nil {
+		t.Fatal("a session item with a creation time decoded")
+	}
+	if _, err := decodeSource([]byte(`{"v":1,"k":"k","s":"s","c":"yesterday"}`)); err == nil {
+		t.Fatal("a bad creation time decoded")
+	}
 }

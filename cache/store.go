@@ -13,6 +13,9 @@ type Credentials struct {
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      time.Time
+	// Created is when a long-lived key was made (IAM's CreateDate) or,
+	// failing that, stored; zero when unknown. Only source items keep it.
+	Created time.Time
 }
 
 // Session kinds, for [Session.Kind]. The cache does not interpret them.

@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,6 +33,11 @@ func classify(err error) error {
 		name = v.Name
 	case errors.As(err, &p):
 		name = p.Name
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		// The bus address names a socket nobody listens on.
+		return fmt.Errorf("%w: no D-Bus session bus at $DBUS_SESSION_BUS_ADDRESS: %w", ErrUnavailable, err)
 	}
 	switch {
 	case name == "org.freedesktop.DBus.Error.ServiceUnknown",

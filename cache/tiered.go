@@ -28,7 +28,9 @@ const KeyringEnv = "CREDPROC_KEYRING"
 // several D-Bus round trips while sessions still survive a reboot. Where the
 // Secret Service is unreachable (SSH, WSL, containers, CI), sessions are
 // still cached in the kernel keyring; where the kernel keyring is blocked
-// (Docker's seccomp profile), in the Secret Service alone. [KeyringEnv]
+// (Docker's seccomp profile), in the Secret Service alone. Source keys go
+// to the encrypted file store ([FileStore]) on Linux when no Secret Service
+// can work here, or always with CREDPROC_KEYRING=file. [KeyringEnv]
 // overrides the choice. dir is as for [Open].
 func OpenDefault(service, dir string) *Store {
 	if service == "" {
@@ -36,12 +38,20 @@ func OpenDefault(service, dir string) *Store {
 	}
 	durable := NewSystemService(service)
 	mode := os.Getenv(KeyringEnv)
+	var sources Backend = durable
+	if kernelSupported {
+		// Without a Secret Service, source keys go to the encrypted file.
+		sources = &fallback{primary: durable, file: NewFileStore(DefaultFileStoreDir(), NewKernel(service))}
+	}
 	var sessions []Backend
 	switch mode {
+	case "file":
+		sources = NewFileStore(DefaultFileStoreDir(), NewKernel(service))
+		sessions = []Backend{NewKernel(service)}
 	case "kernel":
 		sessions = []Backend{NewKernel(service)}
 	case "secret-service", "system":
-		sessions = []Backend{durable}
+		sources, sessions = durable, []Backend{durable}
 	default:
 		if kernelSupported {
 			sessions = []Backend{NewKernel(service), durable}
@@ -51,10 +61,10 @@ func OpenDefault(service, dir string) *Store {
 		if mode == "" {
 			mode = "auto"
 		} else if mode != "auto" {
-			mode = fmt.Sprintf("auto (%s=%q is not auto, kernel, secret-service or system)", KeyringEnv, mode)
+			mode = fmt.Sprintf("auto (%s=%q is not auto, kernel, secret-service, system or file)", KeyringEnv, mode)
 		}
 	}
-	s := OpenTiered(durable, sessions, dir)
+	s := OpenTiered(sources, sessions, dir)
 	s.mode = mode
 	return s
 }

@@ -73,6 +73,8 @@ type Doctor struct {
 	// Simulate runs iam:SimulatePrincipalPolicy and returns the decision
 	// (DecisionAllowed, …). Nil calls the IAM API.
 	Simulate func(ctx context.Context, q SimulationQuery) (string, error)
+	// MaxKeyAge is the stored key age that draws a warning (DefaultMaxKeyAge when 0).
+	MaxKeyAge time.Duration
 }
 
 // walk is the state of one Doctor.Run.
@@ -83,6 +85,7 @@ type walk struct {
 	s       *Settings
 
 	keyringOK bool
+	sessionOK bool // some session tier answers (doctor_tiers.go)
 	src       *loadedSource
 	caller    string // identity ARN of the source keys, once known
 	mfaOK     bool
@@ -96,6 +99,7 @@ func (d *Doctor) Run(ctx context.Context, profile string, s *Settings) []Check {
 	w := &walk{d: d, r: d.Resolver, profile: profile, s: s}
 	w.keyring()
 	w.source(ctx)
+	w.keyAge()
 	w.identity(ctx)
 	w.mfa(ctx)
 	w.cache()
@@ -116,14 +120,20 @@ const doctorProbe = "credproc-doctor-probe"
 // keyring checks that the keyring answers. Store.Session reports every
 // failure as a miss, so the backend is asked directly.
 func (w *walk) keyring() {
+	w.sessionOK = w.sessionTierWorks()
 	b := w.r.Store.Backend()
 	_, err := b.Get(doctorProbe)
 	if err == nil || errors.Is(err, cache.ErrNotFound) {
 		w.keyringOK = true
-		w.add(Check{Step: "keyring", Status: StatusOK, Msg: b.Name() + " keyring reachable"})
+		w.add(Check{Step: "keyring", Status: StatusOK, Msg: b.Name() + " keyring reachable" + w.tierSummary()})
 		return
 	}
-	c := Check{Step: "keyring", Status: StatusFail, Msg: fmt.Sprintf("the %s keyring is not reachable: %v", b.Name(), err)}
+	if _, onlyProfile, _ := sourceName(w.s.Source); onlyProfile && w.sessionOK {
+		// No source key is read from it: the session tier is all it takes.
+		w.add(Check{Step: "keyring", Status: StatusOK, Msg: "source keys come from an AWS profile" + w.tierSummary()})
+		return
+	}
+	c := Check{Step: "keyring", Status: StatusFail, Msg: fmt.Sprintf("the %s keyring is not reachable: %v", b.Name(), err) + w.tierSummary()}
 	switch {
 	case errors.Is(err, cache.ErrNoSessionBus):
 		c.Fix = []string{"run credproc in a desktop session, or start a D-Bus session bus with an unlocked keyring (dbus-run-session, gnome-keyring-daemon --unlock)"}
@@ -396,8 +406,12 @@ func (w *walk) codePath(ctx context.Context) (string, error) {
 
 // cache reports the cached credentials of the profile.
 func (w *walk) cache() {
-	if !w.keyringOK {
+	if !w.keyringOK && !w.sessionOK {
 		w.skip("cache", "the keyring is not reachable (see keyring)")
+		return
+	}
+	if w.s.NoSession {
+		w.add(Check{Step: "cache", Status: StatusOK, Msg: "nothing to cache: --no-session hands out the key from the keyring"})
 		return
 	}
 	what := "role session"
@@ -439,6 +453,10 @@ func (w *walk) assume(ctx context.Context) {
 		return
 	case !w.mfaOK:
 		w.skip(step, "needs a working MFA set-up (see mfa)")
+		return
+	}
+	if w.s.NoSession {
+		w.add(Check{Step: step, Status: StatusOK, Msg: "--no-session: the profile hands out the source's long-lived key itself, no STS session"})
 		return
 	}
 	if w.s.RoleARN == "" {

@@ -98,6 +98,9 @@ func (r *Resolver) mfaKey(s *Settings) string {
 // are returned. Concurrent callers for the same settings make one STS call
 // chain between them.
 func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credentials, error) {
+	if s.NoSession {
+		return r.longLived(ctx, s)
+	}
 	// The fastest tier first, without a lock; the slower ones (the Secret
 	// Service) only under the lock, so a storm asks them once.
 	key := r.CacheKeyFor(s)
@@ -135,6 +138,23 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		// The credentials are good; the next call will just fetch again.
 		r.notice("could not cache the role credentials: %v", err)
 	}
+	return c, nil
+}
+
+// longLived hands out the source's long-lived key as it is stored: nothing
+// to cache, no STS call. A source that is temporary is refused, since the
+// AWS CLI would keep credentials without an expiry forever.
+func (r *Resolver) longLived(ctx context.Context, s *Settings) (cache.Credentials, error) {
+	src, err := r.loadSource(ctx, s)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	if src.temporary() {
+		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("source %q holds temporary keys; --no-session hands out only long-lived keys", s.Source),
+			Hint: "drop --no-session from the profile's credential_process line"}
+	}
+	c := src.creds
+	c.Expiration = time.Time{}
 	return c, nil
 }
 
@@ -333,7 +353,16 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 		return call(next)
 	}
 	t, err := r.openTerminal()
+	if s.MFAPrompt == "dialog" && err == nil {
+		t.Close()
+		err = errors.New("--mfa-prompt dialog")
+	}
 	if err != nil {
+		if s.MFAPrompt != "terminal" {
+			if d, derr := r.findDialog(s); derr == nil {
+				return withDialogCode(ctx, r, s, d, call)
+			}
+		}
 		return zero, &Error{
 			Msg:  fmt.Sprintf("an MFA code for %s is needed, but there is no terminal to ask on", s.MFASerial),
 			Hint: "run the same aws command once in a terminal, or give the profile a code source with `credproc setup … --mfa-process CMD`",

@@ -43,6 +43,8 @@ type Settings struct {
 	Region        string        // STS region; default from the environment, else us-east-1
 	EndpointURL   string        // STS endpoint override
 	RefreshWindow time.Duration // refresh when less than this remains
+	NoSession     bool          // hand out the source's long-lived key itself, no STS call
+	MFAPrompt     string        // where to ask for MFA codes: "terminal", "dialog" or "auto" ("" is auto)
 }
 
 // RegisterFlags binds the settings to fs, with their defaults.
@@ -62,6 +64,8 @@ func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.EndpointURL, "endpoint-url", "", "STS endpoint URL (default $AWS_ENDPOINT_URL_STS, $AWS_ENDPOINT_URL)")
 	s.RefreshWindow = DefaultRefreshWindow
 	fs.Var((*durationFlag)(&s.RefreshWindow), "refresh-window", "refresh cached credentials when less than this remains")
+	fs.StringVar(&s.MFAPrompt, "mfa-prompt", "", "where to ask for the MFA code: terminal, dialog (a desktop dialog) or auto (the terminal, else a dialog; default)")
+	fs.BoolVar(&s.NoSession, "no-session", false, "hand out the source's long-lived key itself instead of an STS session (what `credproc import` writes)")
 }
 
 // Args renders the settings as the flags RegisterFlags reads back, leaving
@@ -93,6 +97,12 @@ func (s *Settings) Args() []string {
 	add("endpoint-url", s.EndpointURL)
 	if s.RefreshWindow != DefaultRefreshWindow {
 		add("refresh-window", FormatDuration(s.RefreshWindow))
+	}
+	if s.MFAPrompt != "" && s.MFAPrompt != "auto" {
+		add("mfa-prompt", s.MFAPrompt)
+	}
+	if s.NoSession {
+		a = append(a, "--no-session")
 	}
 	return a
 }
@@ -127,6 +137,14 @@ func (s *Settings) Validate() error {
 	}
 	if s.MFAProcess != "" && s.MFASerial == "" {
 		return errors.New("--mfa-process needs --mfa-serial: the device the code is for")
+	}
+	switch s.MFAPrompt {
+	case "", "auto", "terminal", "dialog":
+	default:
+		return fmt.Errorf("invalid --mfa-prompt %q: want terminal, dialog or auto", s.MFAPrompt)
+	}
+	if s.NoSession && (s.RoleARN != "" || s.MFASerial != "") {
+		return errors.New("--no-session hands out the source key itself: it takes no --role-arn or --mfa-serial")
 	}
 	if s.MFADirect && s.MFASerial == "" {
 		return errors.New("--mfa-direct needs --mfa-serial")

@@ -49,6 +49,10 @@ func (r *Resolver) loadSource(ctx context.Context, s *Settings) (*loadedSource, 
 		if fromKeyring && errors.Is(err, cache.ErrNotFound) {
 			return nil, noSource(name)
 		}
+		if errors.Is(err, cache.ErrLocked) {
+			return nil, &Error{Msg: fmt.Sprintf("source %q is in the encrypted key file, which is locked, and there is no terminal to ask for its passphrase", name),
+				Hint: "run `credproc unlock` in a terminal", Err: err}
+		}
 		if !errors.Is(err, cache.ErrNotFound) {
 			keyringErr := &Error{Msg: fmt.Sprintf("read source %q from the keyring: %v", name, err), Err: err}
 			// Without a Secret Service (SSH, containers) an AWS profile of

@@ -15,7 +15,7 @@ func errInvalidToken() *apiError {
 // token and SigV4 signature, and sets req.caller and req.key.
 func (s *Server) authenticate(req *request) *apiError {
 	k := s.keys[req.auth.accessKeyID]
-	if k == nil || !k.active {
+	if k == nil || !k.active || req.now.Before(k.usableFrom) {
 		return errInvalidToken()
 	}
 	tokens := req.http.Header.Values("X-Amz-Security-Token")

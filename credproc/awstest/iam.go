@@ -34,6 +34,10 @@ func init() {
 			"TagRole":                  (*Server).iamTagRole,
 			"UntagRole":                (*Server).iamUntagRole,
 			"SimulatePrincipalPolicy":  (*Server).iamSimulatePrincipalPolicy,
+			"ListAccessKeys":           (*Server).iamListAccessKeys,
+			"CreateAccessKey":          (*Server).iamCreateAccessKey,
+			"UpdateAccessKey":          (*Server).iamUpdateAccessKey,
+			"DeleteAccessKey":          (*Server).iamDeleteAccessKey,
 		})),
 		errorResponse: iamProtocol.errorResponse,
 	})

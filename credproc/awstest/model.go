@@ -27,6 +27,9 @@ type model struct {
 	signin map[string]*signinToken
 	// sealKey authenticates pagination tokens (seal.go).
 	sealKey [32]byte
+	// keyPropagation and failNext: see accesskeys.go.
+	keyPropagation time.Duration
+	failNext       map[string]string
 }
 
 func newModel() model {
@@ -83,6 +86,11 @@ type accessKey struct {
 	expires    time.Time // zero for long-lived keys
 	active     bool
 	caller     identity // whom the key authenticates
+	// created is when the key was made; usableFrom when it has propagated
+	// (accesskeys.go); deleted keys stay here for Secrets, unusable.
+	created    time.Time
+	usableFrom time.Time
+	deleted    bool
 }
 
 // identity is an authenticated caller, the principal behind an access key.
@@ -425,7 +433,7 @@ func (s *Server) mustRole(arn string) *role {
 // newKey issues an access key with the given prefix ("AKIA" long-lived,
 // "ASIA" temporary) for caller.
 func (m *model) newKey(prefix string, caller identity) *accessKey {
-	k := &accessKey{secret: newSecretKey(), active: true, caller: caller}
+	k := &accessKey{secret: newSecretKey(), active: true, caller: caller, created: time.Now().UTC().Truncate(time.Second)}
 	for {
 		k.id = prefix + randomID(16)
 		if m.keys[k.id] == nil {

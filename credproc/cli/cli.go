@@ -21,6 +21,12 @@ const usage = `usage:
   credproc [--profile P | SETTINGS]   print credential_process JSON (the line setup writes)
   credproc add NAME [--env]           store an IAM user's access key in the keyring
   credproc remove NAME                delete a stored key and the sessions made from it
+  credproc import [PROFILE...] [--all] [--dry-run] [--remove-temporary] [--session]
+                                      move plaintext keys from the AWS files into the keyring
+  credproc rotate NAME [--mfa-serial ARN] [--mfa-process CMD]
+                                      replace a stored key with a new one (IAM CreateAccessKey)
+  credproc unlock [--timeout D]       type the key file's passphrase once for a while (no Secret Service)
+  credproc lock                       forget the key file's passphrase now
   credproc setup PROFILE --source NAME (--account ID [--role-name R] | --role-arn ARN) [SETTINGS]
                                       write a credential_process profile to the AWS config file
   credproc list                       show sources and cached sessions (never secrets)
@@ -42,7 +48,7 @@ const usage = `usage:
 SETTINGS (on the credential_process line):
   --source NAME --role-arn ARN --session-name S --external-id X --duration D --policy JSON
   --mfa-serial ARN --mfa-process CMD --mfa-duration D --mfa-direct
-  --region R --endpoint-url URL --refresh-window D
+  --region R --endpoint-url URL --refresh-window D --mfa-prompt terminal|dialog|auto --no-session
 `
 
 // Main runs credproc with args (without the program name) and returns the
@@ -69,6 +75,14 @@ func run(ctx context.Context, u *ui, args []string) error {
 		return cmdAdd(ctx, u, rest)
 	case "remove":
 		return cmdRemove(u, rest)
+	case "import":
+		return cmdImport(ctx, u, rest)
+	case "rotate":
+		return cmdRotate(ctx, u, rest)
+	case "unlock":
+		return cmdUnlock(ctx, u, rest)
+	case "lock":
+		return cmdLock(ctx, u, rest)
 	case "setup":
 		return cmdSetup(ctx, u, rest)
 	case "list":
@@ -141,7 +155,9 @@ func stateDir() string {
 // CREDPROC_KEYRING_SERVICE keeps separate set-ups (tests, say) apart in one
 // keyring; CREDPROC_KEYRING picks the session tiers.
 func openStore() *cache.Store {
-	return cache.OpenDefault(os.Getenv("CREDPROC_KEYRING_SERVICE"), stateDir())
+	st := cache.OpenDefault(os.Getenv("CREDPROC_KEYRING_SERVICE"), stateDir())
+	configureFileStore(st)
+	return st
 }
 
 func newResolver(u *ui) *credproc.Resolver {

@@ -21,7 +21,12 @@ import (
 func cmdDoctor(ctx context.Context, u *ui, args []string) error {
 	fs := newFlagSet("doctor")
 	profile := fs.String("profile", "", "profile to check (default $AWS_PROFILE, else every credproc profile)")
+	maxAge := fs.String("max-key-age", "", "warn about stored keys at least this old, e.g. 90d (default: credproc_max_key_age in [default] of the AWS config, else 90d)")
 	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	max, err := maxKeyAge(*maxAge)
 	if err != nil {
 		return err
 	}
@@ -49,7 +54,7 @@ func cmdDoctor(ctx context.Context, u *ui, args []string) error {
 			return &credproc.Error{Msg: "doctor: no credproc profile to check"}
 		}
 	}
-	d := &credproc.Doctor{Resolver: newResolver(u)}
+	d := &credproc.Doctor{Resolver: newResolver(u), MaxKeyAge: max}
 	var failed []string
 	for i, n := range names {
 		if i > 0 {
@@ -65,6 +70,10 @@ func cmdDoctor(ctx context.Context, u *ui, args []string) error {
 				break
 			}
 		}
+	}
+	if c := plaintextCheck(); c != nil {
+		fmt.Fprintln(u.stdout)
+		printCheck(u.stdout, *c)
 	}
 	if len(failed) > 0 {
 		return &credproc.Error{

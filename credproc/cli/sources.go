@@ -96,7 +96,13 @@ func cmdAdd(ctx context.Context, u *ui, args []string) error {
 		return err
 	}
 	st := openStore()
-	if err := st.SetSource(name, cache.Credentials{AccessKeyID: akid, SecretAccessKey: secret}); err != nil {
+	// The key's age counts from here: IAM's CreateDate would need a call
+	// with the key, which add does not make.
+	if err := st.SetSource(name, cache.Credentials{AccessKeyID: akid, SecretAccessKey: secret, Created: time.Now().UTC()}); err != nil {
+		if errors.Is(err, cache.ErrLocked) {
+			return &credproc.Error{Msg: fmt.Sprintf("store source %q: no Secret Service here, and the encrypted key file needs a passphrase: there is no terminal to ask on", name),
+				Hint: "run `credproc add " + name + "` in a terminal", Err: err}
+		}
 		return &credproc.Error{Msg: fmt.Sprintf("store source %q in the %s keyring: %v", name, st.Backend().Name(), err), Err: err}
 	}
 	// Sessions made with the old key must not outlive it.
@@ -159,12 +165,21 @@ func warnSourceMissing(ctx context.Context, u *ui, source string) {
 
 // cmdList prints stored sources and cached sessions, never a secret.
 func cmdList(u *ui, args []string) error {
-	if pos, err := parseFlags(newFlagSet("list"), args); err != nil {
+	fs := newFlagSet("list")
+	maxAge := fs.String("max-key-age", "", "warn about stored keys at least this old, e.g. 90d (default: credproc_max_key_age in [default] of the AWS config, else 90d)")
+	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
 		return usagef("list takes no arguments")
 	}
+	max, err := maxKeyAge(*maxAge)
+	if err != nil {
+		return err
+	}
 	st := openStore()
+	if f := st.FileStore(); f != nil {
+		f.Passphrase = nil // list shows ages of unlocked keys only; it never asks
+	}
 	sources, err := st.Sources()
 	if err != nil {
 		return err
@@ -176,9 +191,24 @@ func cmdList(u *ui, args []string) error {
 	w := tabwriter.NewWriter(u.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "KIND\tSOURCE\tROLE / MFA DEVICE\tEXPIRES")
 	now := time.Now()
+	var old []string
 	for _, name := range sources {
-		fmt.Fprintf(w, "source\t%s\t-\tnever (long-lived key)\n", name)
+		what := "never (long-lived key)"
+		if c, err := st.Source(name); err == nil {
+			if age, tooOld := credproc.KeyAge(c.Created, now, max); age != "" {
+				what = "never (long-lived key, " + age + ")"
+				if tooOld {
+					old = append(old, name)
+				}
+			}
+		}
+		fmt.Fprintf(w, "source\t%s\t-\t%s\n", name, what)
 	}
+	defer func() {
+		for _, name := range old {
+			u.warnf("the key of source %s is older than %s: rotate it with `credproc rotate %s`", name, formatAge(max), name)
+		}
+	}()
 	for _, e := range entries {
 		what := e.RoleARN
 		if what == "" {
@@ -248,4 +278,35 @@ func cmdForget(u *ui, args []string) error {
 		return nil
 	}
 	return usagef("forget: give a profile name or --all")
+}
+
+// maxKeyAge is the age from which stored keys draw a warning: flag, else
+// credproc_max_key_age in the config file's [default], else 90 days.
+func maxKeyAge(flag string) (time.Duration, error) {
+	if flag == "" {
+		if f, err := awsconfig.Load(awsconfig.ConfigPath(), awsconfig.Config); err == nil {
+			if p, ok := f.Profile("default"); ok {
+				if v := p.Get("credproc_max_key_age"); v != "" {
+					d, err := credproc.ParseKeyAge(v)
+					if err != nil {
+						return 0, &credproc.Error{Msg: "credproc_max_key_age in [default] of " + f.Path() + ": " + err.Error()}
+					}
+					return d, nil
+				}
+			}
+		}
+		return credproc.DefaultMaxKeyAge, nil
+	}
+	d, err := credproc.ParseKeyAge(flag)
+	if err != nil {
+		return 0, usagef("--max-key-age: %v", err)
+	}
+	return d, nil
+}
+
+func formatAge(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
 }
