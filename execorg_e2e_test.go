@@ -209,7 +209,7 @@ func TestExecOrgSelect(t *testing.T) {
 func TestExecOrgInterrupt(t *testing.T) {
 	w, _ := execOrgWorld(t, 30)
 	cmd := exec.Command(filepath.Join(binDir, "credproc"), "exec", "--org", "--source", "mgmt", "--parallel", "2", "--",
-		"sh", "-c", `trap 'echo stopped; exit 7' INT; echo started; sleep 30 & wait`)
+		"sh", "-c", `trap 'echo stopped; kill $!; exit 7' INT; echo started; sleep 30 & wait`)
 	cmd.Env = w.env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -293,7 +293,7 @@ func execAccount(ctx context.Context, r *credproc.Resolver, st *credproc.Setting
 		run.reason = shortReason(err)
 		return
 	}
-	env := childEnv(os.Environ(), nil, "")
+	var env []string
 	if server {
 		srv, err := credserver.Start(func(ctx context.Context) (cache.Credentials, error) { return r.Credentials(ctx, st) }, shortReason)
 		if err != nil {
@@ -311,6 +311,9 @@ func execAccount(ctx context.Context, r *credproc.Resolver, st *credproc.Setting
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Env = env
+	// A background process the command left behind may hold its output
+	// open; the account's run ends soon after the command itself.
+	cmd.WaitDelay = 10 * time.Second
 	var flush []func()
 	if outputDir != "" {
 		base := filepath.Join(outputDir, a.ID+"-"+orgFileName(a.Name))

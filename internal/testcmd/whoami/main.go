@@ -20,9 +20,29 @@ import (
 
 func main() {
 	fetch := flag.Duration("fetch", 0, "fetch from $AWS_CONTAINER_CREDENTIALS_FULL_URI twice, this long apart")
+	probe := flag.Bool("probe", false, "print the container endpoint's address and its HTTP status without a token, with a wrong one and with the right one")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	if *probe {
+		uri := os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+		req, _ := http.NewRequest(http.MethodGet, uri, nil)
+		fmt.Println(req.URL.Host)
+		for _, token := range []string{"", "wrong", os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")} {
+			req, _ := http.NewRequest(http.MethodGet, uri, nil)
+			if token != "" {
+				req.Header.Set("Authorization", token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "whoami:", err)
+				os.Exit(1)
+			}
+			resp.Body.Close()
+			fmt.Println(resp.StatusCode)
+		}
+		return
+	}
 	if *fetch > 0 {
 		for i := range 2 {
 			if i > 0 {
