@@ -144,11 +144,24 @@ func cmdExecOrg(ctx context.Context, u *ui, args []string) error {
 
 	r := newResolver(u)
 	r.Notices = &onceWriter{w: u.stderr}
+	r.KeepSources = true
+	flushIndex := r.Store.BatchIndex()
+	defer func() {
+		if err := flushIndex(); err != nil {
+			u.warnf("the cached sessions are not listed in `credproc list`: %v", err)
+		}
+	}()
 	// The MFA session (one code) comes first; every role is then assumed
 	// with it from the cache.
 	creds, err := r.Credentials(ctx, &own)
 	if err != nil {
 		return err
+	}
+	// Role sessions go to the fastest cache tier only, when it holds the
+	// MFA session they are assumed with (else a second code could be asked).
+	roles := &credproc.Resolver{Store: r.Store.FirstTierOnly(), Notices: r.Notices, KeepSources: true}
+	if _, ok := roles.Cached(&own); !ok {
+		roles = r
 	}
 	region := r.Region(&own)
 	self, err := orgCallerAccount(ctx, creds, region, s.EndpointURL)
@@ -229,7 +242,7 @@ func cmdExecOrg(ctx context.Context, u *ui, args []string) error {
 		if run.account.ID != self {
 			st, _ = orgRoleSettings(s, run.account.ID, *roleName)
 		}
-		execAccount(ctx, r, st, run, path, argv, s.Region, *server, *outputDir, out, u, &procs)
+		execAccount(ctx, roles, st, run, path, argv, s.Region, *server, *outputDir, out, u, &procs)
 		run.dur = time.Since(t0)
 		nDone.Add(1)
 		if run.failed() {
