@@ -124,3 +124,88 @@ func explainOrgTree(err error, source, ou string) error {
 	}
 	return x
 }
+
+// orgPlace is where an account sits in the tree: the OUs from the root
+// down to its parent (empty under the root).
+type orgPlace struct {
+	ids, names []string
+}
+
+// under reports whether the place is in OU (or root) id or below it.
+func (p orgPlace) under(id, root string) bool {
+	return id == root || slices.Contains(p.ids, id)
+}
+
+// orgTree walks the whole tree from the root and returns the root's ID and
+// every account's place.
+func orgTree(ctx context.Context, c cache.Credentials, region, source string) (string, map[string]orgPlace, error) {
+	client := awsapi.New(awsapi.Organizations, c, region)
+	var roots struct {
+		Roots []struct {
+			ID string `json:"Id"`
+		}
+	}
+	if err := client.JSON(ctx, "ListRoots", struct{}{}, &roots); err != nil {
+		return "", nil, explainOrg(err, source)
+	}
+	if len(roots.Roots) == 0 {
+		return "", nil, errors.New("ListRoots: the organization has no root")
+	}
+	root := roots.Roots[0].ID
+	places := map[string]orgPlace{}
+	type item struct {
+		id    string
+		place orgPlace
+	}
+	queue := []item{{id: root}}
+	seen := map[string]bool{root: true}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		type accountsPage struct {
+			Accounts []struct {
+				ID string `json:"Id"`
+			}
+			NextToken string
+		}
+		err := orgListPages(ctx, client, "ListAccountsForParent", it.id,
+			func() any { return &accountsPage{} },
+			func(p any) string {
+				pg := p.(*accountsPage)
+				for _, a := range pg.Accounts {
+					places[a.ID] = it.place
+				}
+				return pg.NextToken
+			})
+		if err != nil {
+			return "", nil, explainOrg(err, source)
+		}
+		type ousPage struct {
+			OrganizationalUnits []struct {
+				ID   string `json:"Id"`
+				Name string
+			}
+			NextToken string
+		}
+		err = orgListPages(ctx, client, "ListOrganizationalUnitsForParent", it.id,
+			func() any { return &ousPage{} },
+			func(p any) string {
+				pg := p.(*ousPage)
+				for _, u := range pg.OrganizationalUnits {
+					if seen[u.ID] {
+						continue
+					}
+					seen[u.ID] = true
+					queue = append(queue, item{u.ID, orgPlace{
+						ids:   append(slices.Clone(it.place.ids), u.ID),
+						names: append(slices.Clone(it.place.names), u.Name),
+					}})
+				}
+				return pg.NextToken
+			})
+		if err != nil {
+			return "", nil, explainOrg(err, source)
+		}
+	}
+	return root, places, nil
+}
