@@ -6,16 +6,18 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net"
-	"os"
+	"io"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/credproc/credproc/credproc/awstest"
 )
@@ -282,5 +284,35 @@ func exitCode(err error) int {
 	return -1
 }
 
-var _ = net.Dial
-var _ = os.Getenv
+// TestExecOrgProgress: on a terminal, a live progress line on stderr,
+// erased before every output line and at the end; without one, none.
+func TestExecOrgProgress(t *testing.T) {
+	w, _ := execOrgWorld(t, 5)
+	cmd := exec.Command(filepath.Join(binDir, "credproc"), "exec", "--org", "--source", "mgmt", "--parallel", "1", "--exclude", untrustAccount+",900000000001,900000000002",
+		"--", "sh", "-c", "sleep 0.4; echo hi")
+	cmd.Env = w.env
+	ptmx, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { io.Copy(&out, ptmx); close(done) }()
+	if code := waitExit(t, cmd); code != 1 { // the MFA account fails without --mfa-serial
+		t.Errorf("exit code %d\n%s", code, out.String())
+	}
+	<-done
+	text := out.String()
+	if !regexp.MustCompile(`\r\x1b\[Kcredproc: [0-9]+/7 done, [01] failed, 1 running, [0-9]+s`).MatchString(text) {
+		t.Errorf("no progress line:\n%q", text)
+	}
+	if !strings.Contains(text, "\r\x1b[KMember (222222222222) | hi") && !strings.Contains(text, "Member (222222222222) | hi") {
+		t.Errorf("no prefixed line:\n%q", text)
+	}
+	// Without a terminal: no progress line.
+	_, stderr, _ := w.run("exec", "--org", "--source", "mgmt", "--parallel", "1", "--accounts", memberAccount, "--", "sh", "-c", "sleep 0.4; echo hi")
+	if strings.Contains(stderr, "\x1b[K") || strings.Contains(stderr, "running,") {
+		t.Errorf("progress without a terminal:\n%q", stderr)
+	}
+}

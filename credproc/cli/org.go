@@ -10,12 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/credproc/fanout"
 )
 
 // orgSetup is `setup --org`'s parsed command line.
@@ -378,7 +380,14 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return err
 	}
 	start := time.Now()
-	accounts, partition, err := listOrgAccounts(ctx, creds, region, s.Source)
+	var listed atomic.Int64
+	phase := atomic.Value{}
+	phase.Store("listing the organization's accounts")
+	status := fanout.NewOutput(terminalOf(u.stderr), func() string {
+		return fmt.Sprintf("credproc: %s: %d accounts, %s", phase.Load(), listed.Load(), time.Since(start).Round(time.Second))
+	}, 250*time.Millisecond)
+	defer status.Close()
+	accounts, partition, err := listOrgAccounts(ctx, creds, region, s.Source, func(n int) { listed.Store(int64(n)) })
 	if err != nil {
 		return err
 	}
@@ -390,6 +399,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	}
 	var inScope map[string]bool
 	if len(o.scale.ous) > 0 || usesOU {
+		phase.Store("walking the OU tree")
 		if root, places, err = orgTree(ctx, creds, region, s.Source); err != nil {
 			return err
 		}
@@ -409,6 +419,8 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 			}
 		}
 	}
+	phase.Store("writing the profiles")
+	status.Close()
 	u.infof("the organization has %d accounts (listed in %s)", len(accounts), time.Since(start).Round(time.Millisecond))
 
 	var existing []awsconfig.Profile
@@ -603,7 +615,7 @@ func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint
 
 // listOrgAccounts returns every account of the organization (20 per page, the
 // API's maximum) and the partition of their ARNs, if they show one.
-func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source string) ([]orgAccount, string, error) {
+func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source string, progress ...func(listed int)) ([]orgAccount, string, error) {
 	client := awsapi.New(awsapi.Organizations, c, region)
 	in := struct {
 		MaxResults int
@@ -634,6 +646,9 @@ func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source st
 				partition = p
 			}
 			out = append(out, acct)
+		}
+		for _, p := range progress {
+			p(len(out))
 		}
 		if page.NextToken == "" {
 			return out, partition, nil
