@@ -316,3 +316,33 @@ func TestExecOrgProgress(t *testing.T) {
 		t.Errorf("progress without a terminal:\n%q", stderr)
 	}
 }
+
+// TestExecOrgOutputDirServer: --output-dir writes one file per account and
+// stream; --server gives each account's command its own endpoint, which
+// the Go SDK's default chain uses, and no keys.
+func TestExecOrgOutputDirServer(t *testing.T) {
+	w, ids := execOrgWorld(t, 3)
+	who := whoami(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	accounts := strings.Join(append(slices.Clone(ids), memberAccount), ",")
+	stdout, stderr, err := w.run("exec", "--org", "--source", "mgmt", "--accounts", accounts, "--output-dir", dir, "--server", "--region", "us-east-1",
+		"--", "sh", "-c", `"$0"; echo "key:${AWS_ACCESS_KEY_ID:-none}" >&2`, who)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout with --output-dir: %q", stdout)
+	}
+	for i, id := range ids {
+		base := filepath.Join(dir, fmt.Sprintf("%s-team-%04d", id, i))
+		if got := orgReadFile(t, base+".stdout"); got != id+"\n" {
+			t.Errorf("%s.stdout = %q, want the account", base, got)
+		}
+		if got := orgReadFile(t, base+".stderr"); got != "key:none\n" {
+			t.Errorf("%s.stderr = %q, want no static key", base, got)
+		}
+	}
+	if got := orgReadFile(t, filepath.Join(dir, memberAccount+"-member.stdout")); got != memberAccount+"\n" {
+		t.Errorf("member: %q", got)
+	}
+}
