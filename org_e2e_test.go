@@ -191,7 +191,7 @@ func TestSetupOrg(t *testing.T) {
 	summary := "credproc: 3 profiles added, 1 updated, 998 unchanged; 1 account left the organization: acme-team-042 (" + ids[42] + ")\n"
 	for _, want := range []string{
 		summary,
-		"credproc: warning: account Team 042 (" + ids[42] + ") left the organization; its profile acme-team-042 was kept",
+		"credproc: warning: 1 profile of accounts that left the organization or are not active was kept: acme-team-042; add --prune to delete it\n",
 		`credproc: account 222222222222 was renamed from "Member" to "Member Renamed"; its profile keeps the name acme-member`,
 		"credproc: dry run: nothing written to " + cfg + "\n",
 	} {

@@ -60,6 +60,7 @@ type config struct {
 	stsLatency  time.Duration // (b) again with the emulator answering after this; 0 skips
 	keep        bool          // keep the temporary directory
 	ownKeyring  bool          // allow a keyring that is not .ci/with-keyring's throw-away one
+	orgAccounts int           // member accounts in phase (d); below 2 skips it
 }
 
 func main() {
@@ -75,6 +76,7 @@ func main() {
 	flag.IntVar(&cfg.reps, "reps", 3, "repetitions of the single and the concurrent cold run in (b)")
 	flag.DurationVar(&cfg.stsLatency, "sts-latency", 50*time.Millisecond, "run (b) a second time with every STS request answered after this long, as over a network (0: only the\nlocal emulator's microseconds)")
 	flag.StringVar(&modes, "keyring", "secret-service,kernel,auto", "comma-separated CREDPROC_KEYRING values to measure")
+	flag.IntVar(&cfg.orgAccounts, "org-accounts", 1000, "member accounts for (d) exec --org and doctor at scale (0: skip)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (binaries, HOME, config) for inspection")
 	flag.BoolVar(&cfg.ownKeyring, "own-keyring", false, "run in this session's own Secret Service instead of requiring .ci/with-keyring's throw-away one\n(the run writes and then deletes -profiles items under a unique service name, which takes a while)")
 	flag.Usage = func() {
@@ -160,6 +162,7 @@ func run(cfg *config) error {
 		{fmt.Sprintf("(b) %d concurrent cold invocations", cfg.concurrency), r.concurrent},
 		{fmt.Sprintf("(c) cache hits with %d profiles (writing them takes a while)", cfg.profiles), r.manyProfiles},
 		{"init trace", r.initTrace},
+		{"(d) the whole organization at once", r.org},
 	}
 	for _, s := range steps {
 		progress("%s", s.what)

@@ -45,8 +45,9 @@ type report struct {
 	helloN, versionN stats // and alongside (c)
 	fill             []string
 
-	init  initResult
-	notes []string
+	init   initResult
+	notes  []string
+	orgRes *orgResult // (d); nil when skipped
 }
 
 // modeResult is what one CREDPROC_KEYRING value gave.
@@ -772,6 +773,7 @@ func (r *report) print() {
 	}
 	p("- Start-up: %s in package inits (`GODEBUG=inittrace=1 credproc version`), top: %s.\n", ms(r.init.total), topList(r.init.top, 3))
 	p("- Binary: %s (hello-world %s).\n", mb(r.credprocSize), mb(r.helloSize))
+	r.printOrg()
 }
 
 func topList(t []pkgInit, n int) string {

@@ -130,6 +130,9 @@ func (s *Store) loadIndex() (ix *index, corrupt bool, err error) {
 // updateIndex runs fn on the current index under the index lock and writes
 // the result if fn reports a change (or the file needs rebuilding).
 func (s *Store) updateIndex(fn func(*index) (changed bool)) error {
+	if s.deferIndex(fn) {
+		return nil
+	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,7 +61,8 @@ type Store struct {
 	b        Backend   // source keys
 	sessions []Backend // session tiers, read in this order
 	dir      string
-	mode     string // how OpenDefault chose the tiers, for Describe
+	mode     string                     // how OpenDefault chose the tiers, for Describe
+	batch    atomic.Pointer[indexBatch] // deferred index updates (BatchIndex)
 }
 
 // Keyring item key prefixes.

@@ -34,6 +34,9 @@ type Check struct {
 	// the instruction; further lines ("\n"-separated) are text to paste,
 	// such as a policy document.
 	Fix []string
+	// Group, when set, is the failure's cause in words shared by every
+	// profile that fails the same way, for a summary over many profiles.
+	Group string
 }
 
 // Failed reports whether any of checks failed.
@@ -75,6 +78,12 @@ type Doctor struct {
 	Simulate func(ctx context.Context, q SimulationQuery) (string, error)
 	// MaxKeyAge is the stored key age that draws a warning (DefaultMaxKeyAge when 0).
 	MaxKeyAge time.Duration
+	// Bulk is set when Run checks many profiles (concurrently): the keyring,
+	// each source and its identity are checked once and shared, new role
+	// sessions go to the fastest cache tier only, and are not shown by a
+	// GetCallerIdentity of their own.
+	Bulk bool
+	bulk bulkState
 }
 
 // walk is the state of one Doctor.Run.
@@ -97,10 +106,14 @@ type walk struct {
 // keyring, source, identity, mfa, cache, assume role.
 func (d *Doctor) Run(ctx context.Context, profile string, s *Settings) []Check {
 	w := &walk{d: d, r: d.Resolver, profile: profile, s: s}
-	w.keyring()
-	w.source(ctx)
-	w.keyAge()
-	w.identity(ctx)
+	if d.Bulk {
+		w.bulkSteps(ctx)
+	} else {
+		w.keyring()
+		w.source(ctx)
+		w.keyAge()
+		w.identity(ctx)
+	}
 	w.mfa(ctx)
 	w.cache()
 	w.assume(ctx)
@@ -481,13 +494,19 @@ func (w *walk) assume(ctx context.Context) {
 		return
 	}
 	cached := "cached"
-	if err := w.r.Store.PutSession(key, cache.Session{Credentials: c, Kind: cache.KindRole, Source: w.s.Source, RoleARN: w.s.RoleARN, MFASerial: w.s.MFASerial}); err != nil {
+	store := w.r.Store
+	if w.d.Bulk {
+		store = w.d.bulk.fastStore(w.r.Store)
+	}
+	if err := store.PutSession(key, cache.Session{Credentials: c, Kind: cache.KindRole, Source: w.s.Source, RoleARN: w.s.RoleARN, MFASerial: w.s.MFASerial}); err != nil {
 		cached = "not cached (" + err.Error() + ")"
 	}
 	who := w.s.RoleARN
 	// Show the session's own ARN: proof that the new keys work.
-	if out, err := stsClient(endpointFor(w.s, w.r.getenv, w.src.profile), c).GetCallerIdentity(ctx); err == nil {
-		who = out.Arn
+	if !w.d.Bulk {
+		if out, err := stsClient(endpointFor(w.s, w.r.getenv, w.src.profile), c).GetCallerIdentity(ctx); err == nil {
+			who = out.Arn
+		}
 	}
 	w.add(Check{Step: step, Status: StatusOK, Msg: fmt.Sprintf("%s, new session %s until %s", who, cached, until(c.Expiration, w.r.now()))})
 }
@@ -508,7 +527,7 @@ func (w *walk) assumeFailed(ctx context.Context, err error) Check {
 		return c
 	}
 	c.Msg = fmt.Sprintf("AccessDenied: %s", errorMessage(err))
-	c.Cause, c.Fix = w.deniedCause(ctx, errorMessage(err))
+	c.Cause, c.Fix, c.Group = w.deniedCause(ctx, errorMessage(err))
 	return c
 }
 
@@ -544,7 +563,7 @@ const (
 // --mfa-serial "MFA may be required", without --external-id "an external ID
 // may be required". When neither 1 nor 2 gives evidence, both causes are
 // named: "could not tell which of the two; check both".
-func (w *walk) deniedCause(ctx context.Context, message string) (string, []string) {
+func (w *walk) deniedCause(ctx context.Context, message string) (cause string, fixes []string, group string) {
 	s := w.s
 	role, _ := ParseRoleARN(s.RoleARN)
 	caller := parsePrincipal(w.caller)
@@ -553,25 +572,26 @@ func (w *walk) deniedCause(ctx context.Context, message string) (string, []strin
 
 	if side, clause := deniedBy(message); side != sideUnknown {
 		if side == sideIdentity {
-			return "AWS says the caller's own policies deny it (" + clause + ")", append([]string{identityFix}, w.afterIdentityFix())
+			return "AWS says the caller's own policies deny it (" + clause + ")", append([]string{identityFix}, w.afterIdentityFix()), groupIdentity(caller)
 		}
-		return "AWS says the role's policy does not admit the caller (" + clause + ")", trustFix
+		return "AWS says the role's policy does not admit the caller (" + clause + ")", trustFix, groupTrust(caller)
 	}
 
 	decision, why := w.simulate(ctx, caller)
 	switch decision {
 	case DecisionAllowed:
-		return fmt.Sprintf("the caller's own policies allow sts:AssumeRole on the role (iam:SimulatePrincipalPolicy: %s), so the trust policy of the role in account %s does not admit %s: it does not trust the caller's account or user, or it has a condition (MFA, external ID) this profile does not meet; or the role does not exist", decision, role.Account, w.caller), trustFix
+		return fmt.Sprintf("the caller's own policies allow sts:AssumeRole on the role (iam:SimulatePrincipalPolicy: %s), so the trust policy of the role in account %s does not admit %s: it does not trust the caller's account or user, or it has a condition (MFA, external ID) this profile does not meet; or the role does not exist", decision, role.Account, w.caller), trustFix, groupTrust(caller)
 	case DecisionImplicitDeny:
-		return fmt.Sprintf("the caller %s lacks sts:AssumeRole on the role (iam:SimulatePrincipalPolicy: %s): no identity policy allows it", w.caller, decision), []string{identityFix, w.afterIdentityFix()}
+		return fmt.Sprintf("the caller %s lacks sts:AssumeRole on the role (iam:SimulatePrincipalPolicy: %s): no identity policy allows it", w.caller, decision), []string{identityFix, w.afterIdentityFix()}, groupIdentity(caller)
 	case DecisionExplicitDeny:
 		return fmt.Sprintf("an explicit Deny in the caller's policies (identity policy, permissions boundary or service control policy) blocks sts:AssumeRole on the role (iam:SimulatePrincipalPolicy: %s)", decision),
-			[]string{"remove or narrow the Deny statement for sts:AssumeRole that applies to " + w.caller + " (an Allow does not override it)", w.afterIdentityFix()}
+			[]string{"remove or narrow the Deny statement for sts:AssumeRole that applies to " + w.caller + " (an Allow does not override it)", w.afterIdentityFix()},
+			"an explicit Deny in the policies of " + w.caller + " blocks sts:AssumeRole — remove or narrow it"
 	}
-	cause := fmt.Sprintf("could not tell which of the two; check both: (a) %s lacks sts:AssumeRole on the role, or (b) the role's trust policy in account %s does not admit it (%s)", w.caller, role.Account, why)
-	fixes := append([]string{"(a) " + identityFix}, trustFix...)
+	cause = fmt.Sprintf("could not tell which of the two; check both: (a) %s lacks sts:AssumeRole on the role, or (b) the role's trust policy in account %s does not admit it (%s)", w.caller, role.Account, why)
+	fixes = append([]string{"(a) " + identityFix}, trustFix...)
 	fixes[1] = "(b) " + fixes[1]
-	return cause, fixes
+	return cause, fixes, fmt.Sprintf("AssumeRole denied: %s lacks sts:AssumeRole, or the role's trust policy does not trust %s (could not tell which) — check both (`credproc doctor --profile P` shows the fixes)", caller.name, caller.account)
 }
 
 // afterIdentityFix reminds that AWS reports one failure at a time.

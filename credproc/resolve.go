@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/credproc/credproc/cache"
@@ -40,6 +41,11 @@ type Resolver struct {
 	// LockWait bounds the wait for another credproc refreshing the same
 	// credentials (default 90 s: long enough for the holder's MFA prompt).
 	LockWait time.Duration
+	// KeepSources keeps each source's keys once read, for the Resolver's
+	// life: a run over many accounts then reads the keyring once, not once
+	// per account. Only for runs that end (a key added meanwhile is not seen).
+	KeepSources bool
+	sources     sync.Map // source name -> *loadedSource
 }
 
 func (r *Resolver) getenv(k string) string {

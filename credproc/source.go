@@ -34,6 +34,21 @@ const processTimeout = 2 * time.Minute
 // loadSource finds the source keys for s: the keyring entry named by
 // s.Source, else the AWS profile of that name.
 func (r *Resolver) loadSource(ctx context.Context, s *Settings) (*loadedSource, error) {
+	if !r.KeepSources {
+		return r.readSource(ctx, s)
+	}
+	if src, ok := r.sources.Load(s.Source); ok {
+		return src.(*loadedSource), nil
+	}
+	src, err := r.readSource(ctx, s)
+	if err == nil && !src.temporary() {
+		r.sources.Store(s.Source, src)
+	}
+	return src, err
+}
+
+// readSource reads the source's keys from the keyring or the AWS profile.
+func (r *Resolver) readSource(ctx context.Context, s *Settings) (*loadedSource, error) {
 	name, fromProfile, fromKeyring := s.Source, false, false
 	switch {
 	case strings.HasPrefix(name, KeyringPrefix):

@@ -19,11 +19,11 @@ func init() {
 		name:   "organizations",
 		detect: orgsProtocol.detect,
 		parse:  orgsProtocol.parse,
-		handle: orgsProtocol.dispatch(map[string]jsonAction{
+		handle: orgsProtocol.dispatch(withActions(map[string]jsonAction{
 			"ListAccounts":         (*Server).orgsListAccounts,
 			"DescribeAccount":      (*Server).orgsDescribeAccount,
 			"DescribeOrganization": (*Server).orgsDescribeOrganization,
-		}),
+		}, orgsExtraActions)),
 		errorResponse: orgsProtocol.errorResponse,
 	})
 }
@@ -51,6 +51,8 @@ type organization struct {
 	id         string // "o-" and 10 characters
 	management string // account ID
 	accounts   map[string]*Account
+	units      map[string]*orgUnit // OU ID -> OU
+	parents    map[string]string   // account ID -> OU ID; absent: the root
 }
 
 func (o *organization) arn() string {
@@ -150,6 +152,7 @@ func (s *Server) RemoveAccount(id string) {
 		panic("awstest: account not in the organization: " + id)
 	}
 	delete(o.accounts, id)
+	delete(o.parents, id)
 }
 
 // RenameAccount changes the name of an account in the organization. It

@@ -31,15 +31,19 @@ const usage = `usage:
                                       write a credential_process profile to the AWS config file
   credproc list                       show sources and cached sessions (never secrets)
   credproc forget [PROFILE | --all]   drop cached sessions
-  credproc setup --org --source NAME [--role-name R] [--prefix P] [--mfa-serial ARN] [--dry-run]
+  credproc setup --org --source NAME [--role-name R | --roles R1,R2] [--prefix P] [--ou OU_ID]...
+                 [--name-template T] [--prune] [--mfa-serial ARN] [--dry-run]
                                       write a profile for every member account of the organization
   credproc init-role --profile ADMIN --management-account ID [--role-name R] [--require-mfa]
                      [--policy-arn ARN] [--dry-run] [--update] [--source NAME [--mfa-serial ARN [--mfa-process CMD]]]
                                       create OrganizationAccountAccessRole in an invited account
   credproc console [--profile P] [--destination URL] [--print] [--duration D]
                                       open the AWS console as the profile's role
-  credproc exec --profile P -- COMMAND [ARGS...]
+  credproc exec [--server] --profile P -- COMMAND [ARGS...]
                                       run a command with the profile's credentials
+  credproc exec --org --source NAME [--role-name R] [--accounts ID,...] [--ou OU_ID]... [--exclude ID,...]
+                [--parallel N] [--mfa-serial ARN] [--mfa-process CMD] [--output-dir DIR] [--server] -- COMMAND [ARGS...]
+                                      run a command once in every member account of the organization
   credproc env --profile P [--format sh|fish|powershell|json]
                                       print the credentials as environment settings
   credproc doctor [--profile P]       check each step of the chain and say what to fix

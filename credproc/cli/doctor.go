@@ -55,12 +55,18 @@ func cmdDoctor(ctx context.Context, u *ui, args []string) error {
 		}
 	}
 	d := &credproc.Doctor{Resolver: newResolver(u), MaxKeyAge: max}
+	results := make([][]credproc.Check, len(names))
+	if len(names) == 1 {
+		results[0] = diagnoseProfile(ctx, d, f, names[0])
+	} else {
+		results = diagnoseMany(ctx, u, d, f, names)
+	}
 	var failed []string
 	for i, n := range names {
 		if i > 0 {
 			fmt.Fprintln(u.stdout)
 		}
-		checks := diagnoseProfile(ctx, d, f, n)
+		checks := results[i]
 		for _, c := range checks {
 			printCheck(u.stdout, c)
 		}
@@ -75,9 +81,14 @@ func cmdDoctor(ctx context.Context, u *ui, args []string) error {
 		fmt.Fprintln(u.stdout)
 		printCheck(u.stdout, *c)
 	}
+	if len(names) > 1 {
+		for _, line := range doctorGroups(names, results) {
+			u.infof("%s", line)
+		}
+	}
 	if len(failed) > 0 {
 		return &credproc.Error{
-			Msg:  fmt.Sprintf("doctor: %d of %d profiles fail: %s", len(failed), len(names), strings.Join(failed, ", ")),
+			Msg:  fmt.Sprintf("doctor: %d of %d profiles fail: %s", len(failed), len(names), orgListed(failed)),
 			Hint: "the FAIL lines on stdout say what to fix",
 		}
 	}

@@ -143,8 +143,12 @@ func containsName(names []string, name string) bool {
 // cmdExec runs a command with a profile's credentials in its environment
 // (never in its arguments) and exits with the command's exit code.
 func cmdExec(ctx context.Context, u *ui, args []string) error {
+	if isExecOrg(args) {
+		return cmdExecOrg(ctx, u, args)
+	}
 	fs := newFlagSet("exec")
 	profile := fs.String("profile", "", "profile whose credentials the command gets (default $AWS_PROFILE)")
+	server := fs.Bool("server", false, "serve the credentials from a loopback endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI), refreshed as they near expiry, instead of variables")
 	// Flags end at the command: its own flags (even --profile) are its own.
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return usagef("exec: see `credproc help`")
@@ -160,18 +164,9 @@ func cmdExec(ctx context.Context, u *ui, args []string) error {
 		return err
 	}
 	// Look the command up before the credentials, which may cost an MFA code.
-	path, err := exec.LookPath(argv[0])
+	path, err := lookCommand(u, argv[0])
 	if err != nil {
-		code, e := exitNotFound, &credproc.Error{Msg: "exec: command not found: " + argv[0], Hint: "check the command's name and PATH", Err: err}
-		switch {
-		case errors.Is(err, exec.ErrDot):
-			// Found through a relative PATH entry, which os/exec refuses.
-			e.Hint = "it is in the current directory: run it as ./" + argv[0]
-		case !errors.Is(err, exec.ErrNotFound) && !errors.Is(err, iofs.ErrNotExist):
-			code, e.Msg = exitNotExecutable, fmt.Sprintf("exec: cannot run %s: %v", argv[0], err)
-		}
-		u.fail(e)
-		return exitError{code}
+		return err
 	}
 	sess, err := loadSession(ctx, u, name)
 	if err != nil {
@@ -180,8 +175,35 @@ func cmdExec(ctx context.Context, u *ui, args []string) error {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0] // the name as typed, as a shell passes it
 	cmd.Env = childEnv(os.Environ(), sessionEnv(sess), name)
+	if *server {
+		stop, env, err := serveSession(u, sess, name)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cmd.Env = env
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, u.stdout, u.stderr
 	return runChild(u, cmd)
+}
+
+// lookCommand finds the command exec runs, or reports why it cannot run
+// (exit 127 or 126, as a shell).
+func lookCommand(u *ui, name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		code, e := exitNotFound, &credproc.Error{Msg: "exec: command not found: " + name, Hint: "check the command's name and PATH", Err: err}
+		switch {
+		case errors.Is(err, exec.ErrDot):
+			// Found through a relative PATH entry, which os/exec refuses.
+			e.Hint = "it is in the current directory: run it as ./" + name
+		case !errors.Is(err, exec.ErrNotFound) && !errors.Is(err, iofs.ErrNotExist):
+			code, e.Msg = exitNotExecutable, fmt.Sprintf("exec: cannot run %s: %v", name, err)
+		}
+		u.fail(e)
+		return "", exitError{code}
+	}
+	return path, nil
 }
 
 // runChild runs cmd to its end, passing on the signals credproc receives,

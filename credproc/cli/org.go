@@ -10,12 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/credproc/fanout"
 )
 
 // orgSetup is `setup --org`'s parsed command line.
@@ -26,6 +28,7 @@ type orgSetup struct {
 	dryRun     bool
 	flags      *flag.FlagSet // to see which flags were given
 	positional []string
+	scale      *orgScale // --prune, --roles, --ou, --name-template
 }
 
 // Keys that `setup --org` records in the profiles it writes. The AWS CLI and
@@ -36,6 +39,7 @@ const (
 	keyManaged     = "credproc_managed"
 	keyAccountID   = "credproc_account_id"
 	keyAccountName = "credproc_account_name"
+	keyRole        = "credproc_role" // with --roles: the role the profile assumes
 	managedByOrg   = "org"
 )
 
@@ -61,7 +65,8 @@ func (a orgAccount) active() bool { return a.State == "ACTIVE" }
 type orgWrite struct {
 	profile string
 	account orgAccount
-	own     bool // the source's own account: a plain profile, no role
+	own     bool   // the source's own account: a plain profile, no role
+	role    string // with --roles: the role; "" for --role-name
 }
 
 // goneProfile is a credproc-managed profile whose account left the
@@ -69,6 +74,7 @@ type orgWrite struct {
 // deleted: scripts may still name it, and deleting is the user's call.
 type goneProfile struct {
 	profile, accountID, accountName, state string
+	role                                   string // credproc_role, if any
 }
 
 // orgPlan is what `setup --org` does to the config file, decided from the
@@ -97,14 +103,40 @@ type orgPlan struct {
 // profile, by "default", or by an account earlier in account-ID order) the
 // last four digits of the account ID are appended, then the whole ID.
 func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[string]bool, prefix, self string) orgPlan {
+	return planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: prefix, self: self})
+}
+
+// orgPlanInput is what planOrgWith decides from. roles (--roles) gives
+// each account one profile per role, recorded with credproc_role; inScope
+// (--ou), when non-nil, limits the profiles written to those accounts
+// (the others are neither written nor gone); name, when non-nil, makes a
+// new profile's base name (--name-template).
+type orgPlanInput struct {
+	accounts  []orgAccount
+	existing  []awsconfig.Profile
+	credNames map[string]bool
+	prefix    string
+	self      string
+	roles     []string
+	inScope   map[string]bool
+	name      func(a orgAccount, role string) string
+}
+
+// planOrgWith is planOrg with --roles, --ou and --name-template.
+func planOrgWith(in orgPlanInput) orgPlan {
+	accounts, existing, credNames, prefix, self := in.accounts, in.existing, in.credNames, in.prefix, in.self
+	roles := in.roles
+	if len(roles) == 0 {
+		roles = []string{""}
+	}
 	var p orgPlan
 	accounts = slices.Clone(accounts)
 	slices.SortFunc(accounts, func(a, b orgAccount) int { return strings.Compare(a.ID, b.ID) })
 
 	taken := map[string]bool{"default": true}
 	handWritten := map[string]bool{}
-	managed := map[string]awsconfig.Profile{} // account ID -> its profile
-	var managedOrder []string                 // account IDs in file order
+	managed := map[string]awsconfig.Profile{} // orgTarget(account ID, role) -> its profile
+	var managedOrder []string                 // targets in file order
 	for _, e := range existing {
 		taken[e.Name] = true
 		id := e.Keys[keyAccountID]
@@ -112,13 +144,22 @@ func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[
 			handWritten[e.Name] = true
 			continue
 		}
-		if first, dup := managed[id]; dup {
+		t := orgTarget(id, e.Keys[keyRole])
+		if first, dup := managed[t]; dup {
 			p.warnings = append(p.warnings, fmt.Sprintf("profile %s also names account %s; only profile %s is kept up to date", e.Name, id, first.Name))
 			continue
 		}
-		managed[id] = e
-		managedOrder = append(managedOrder, id)
+		managed[t] = e
+		managedOrder = append(managedOrder, t)
 	}
+	// The source's own account has one plain profile, whatever the roles.
+	rolesOf := func(id string) []string {
+		if id == self {
+			return []string{""}
+		}
+		return roles
+	}
+	inScope := func(id string) bool { return in.inScope == nil || in.inScope[id] }
 	for n := range credNames {
 		taken[n] = true
 	}
@@ -127,44 +168,63 @@ func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[
 	for _, a := range accounts {
 		inOrg[a.ID] = a
 		if !a.active() {
-			if _, ok := managed[a.ID]; !ok {
+			if !slices.ContainsFunc(roles, func(r string) bool { _, ok := managed[orgTarget(a.ID, r)]; return ok }) && inScope(a.ID) {
 				p.skipped = append(p.skipped, a)
 			}
 			continue
 		}
-		if e, ok := managed[a.ID]; ok {
-			if old := e.Keys[keyAccountName]; old != recordedName(a.Name) {
-				p.notices = append(p.notices, fmt.Sprintf("account %s was renamed from %q to %q; its profile keeps the name %s (delete the profile and run again for a new name)", a.ID, old, a.Name, e.Name))
+		if !inScope(a.ID) {
+			continue
+		}
+		for _, r := range rolesOf(a.ID) {
+			if e, ok := managed[orgTarget(a.ID, r)]; ok {
+				if old := e.Keys[keyAccountName]; old != recordedName(a.Name) {
+					p.notices = append(p.notices, fmt.Sprintf("account %s was renamed from %q to %q; its profile keeps the name %s (delete the profile and run again for a new name)", a.ID, old, a.Name, e.Name))
+				}
+				p.writes = append(p.writes, orgWrite{profile: e.Name, account: a, own: a.ID == self, role: r})
 			}
-			p.writes = append(p.writes, orgWrite{profile: e.Name, account: a, own: a.ID == self})
 		}
 	}
 	// New accounts are named after every kept name is known, so a kept
 	// profile always wins its name.
 	for _, a := range accounts {
-		if _, ok := managed[a.ID]; ok || !a.active() {
+		if !a.active() || !inScope(a.ID) {
 			continue
 		}
-		base, name := newProfileName(prefix, a, taken)
-		taken[name] = true
-		switch {
-		case name == base:
-		case handWritten[base]:
-			p.warnings = append(p.warnings, fmt.Sprintf("profile %s exists and was not written by `setup --org`, so it stays as it is; account %s (%s) gets profile %s", base, a.Name, a.ID, name))
-		case credNames[base]:
-			p.warnings = append(p.warnings, fmt.Sprintf("profile %s exists in %s; account %s (%s) gets profile %s", base, awsconfig.CredentialsPath(), a.Name, a.ID, name))
+		for _, r := range rolesOf(a.ID) {
+			if _, ok := managed[orgTarget(a.ID, r)]; ok {
+				continue
+			}
+			var base, name string
+			if in.name != nil {
+				base, name = freeProfileName(prefix+in.name(a, r), a, taken)
+			} else {
+				base, name = newProfileName(prefix, a, taken)
+				if r != "" {
+					base, name = freeProfileName(base+"-"+orgSlug(r), a, taken)
+				}
+			}
+			taken[name] = true
+			switch {
+			case name == base:
+			case handWritten[base]:
+				p.warnings = append(p.warnings, fmt.Sprintf("profile %s exists and was not written by `setup --org`, so it stays as it is; account %s (%s) gets profile %s", base, a.Name, a.ID, name))
+			case credNames[base]:
+				p.warnings = append(p.warnings, fmt.Sprintf("profile %s exists in %s; account %s (%s) gets profile %s", base, awsconfig.CredentialsPath(), a.Name, a.ID, name))
+			}
+			p.writes = append(p.writes, orgWrite{profile: name, account: a, own: a.ID == self, role: r})
 		}
-		p.writes = append(p.writes, orgWrite{profile: name, account: a, own: a.ID == self})
 	}
 	slices.SortFunc(p.writes, func(a, b orgWrite) int { return strings.Compare(a.profile, b.profile) })
 
-	for _, id := range managedOrder {
+	for _, t := range managedOrder {
+		e := managed[t]
+		id := e.Keys[keyAccountID]
 		a, ok := inOrg[id]
 		if ok && a.active() {
 			continue
 		}
-		e := managed[id]
-		g := goneProfile{profile: e.Name, accountID: id, accountName: e.Keys[keyAccountName]}
+		g := goneProfile{profile: e.Name, accountID: id, accountName: e.Keys[keyAccountName], role: e.Keys[keyRole]}
 		if ok {
 			g.accountName, g.state = a.Name, a.State
 		}
@@ -174,6 +234,10 @@ func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[
 	return p
 }
 
+// orgTarget is the key of one profile `setup --org` keeps: an account and,
+// with --roles, a role.
+func orgTarget(id, role string) string { return id + "/" + role }
+
 // newProfileName returns the base name for account a and the first free
 // name of base, base-LAST4, base-ID, base-ID-2, ...
 func newProfileName(prefix string, a orgAccount, taken map[string]bool) (base, name string) {
@@ -181,7 +245,12 @@ func newProfileName(prefix string, a orgAccount, taken map[string]bool) (base, n
 	if s == "" {
 		s = a.ID // a name with no letter or digit in ASCII
 	}
-	base = prefix + s
+	return freeProfileName(prefix+s, a, taken)
+}
+
+// freeProfileName returns base and the first free name of base,
+// base-LAST4, base-ID, base-ID-2, ...
+func freeProfileName(base string, a orgAccount, taken map[string]bool) (string, string) {
 	for _, c := range []string{base, base + "-" + a.ID[len(a.ID)-4:], base + "-" + a.ID} {
 		if !taken[c] {
 			return base, c
@@ -254,10 +323,34 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return usagef("invalid prefix %q: use up to 32 lower-case letters, digits and ._- starting with a letter or digit", o.prefix)
 	}
 	s := o.settings
+	if o.scale == nil {
+		o.scale = &orgScale{}
+	}
 	// Check everything that can be checked offline before the network (and
 	// an MFA prompt): the role name, every setting, the config file.
 	if _, err := credproc.RoleARN(s.Region, "000000000000", o.roleName); err != nil {
 		return err
+	}
+	roles, err := o.scale.roleList(s.Region)
+	if err != nil {
+		return err
+	}
+	if len(roles) > 0 && given["role-name"] {
+		return usagef("setup --org: give --role-name or --roles, not both")
+	}
+	var places map[string]orgPlace
+	var root string
+	var nameFn func(orgAccount, string) string
+	usesOU := false
+	if o.scale.template != "" {
+		if nameFn, usesOU, err = orgTemplate(o.scale.template, func(id string) orgPlace { return places[id] }); err != nil {
+			return err
+		}
+	}
+	for _, ou := range o.scale.ous {
+		if !orgParentRe().MatchString(ou) {
+			return usagef("setup --org: --ou %q is not an OU or root ID (ou-… or r-…)", ou)
+		}
 	}
 	own := ownAccountSettings(s)
 	if err := own.Validate(); err != nil {
@@ -287,7 +380,14 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return err
 	}
 	start := time.Now()
-	accounts, partition, err := listOrgAccounts(ctx, creds, region, s.Source)
+	var listed atomic.Int64
+	phase := atomic.Value{}
+	phase.Store("listing the organization's accounts")
+	status := fanout.NewOutput(terminalOf(u.stderr), func() string {
+		return fmt.Sprintf("credproc: %s: %d accounts, %s", phase.Load(), listed.Load(), time.Since(start).Round(time.Second))
+	}, 250*time.Millisecond)
+	defer status.Close()
+	accounts, partition, err := listOrgAccounts(ctx, creds, region, s.Source, func(n int) { listed.Store(int64(n)) })
 	if err != nil {
 		return err
 	}
@@ -297,6 +397,30 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 			Hint: "give --region with a region of partition " + partition,
 		}
 	}
+	var inScope map[string]bool
+	if len(o.scale.ous) > 0 || usesOU {
+		phase.Store("walking the OU tree")
+		if root, places, err = orgTree(ctx, creds, region, s.Source); err != nil {
+			return err
+		}
+	}
+	if len(o.scale.ous) > 0 {
+		inScope = map[string]bool{}
+		for id, p := range places {
+			for _, ou := range o.scale.ous {
+				if p.under(ou, root) {
+					inScope[id] = true
+				}
+			}
+		}
+		for _, ou := range o.scale.ous {
+			if ou != root && !slices.ContainsFunc(mapValues(places), func(p orgPlace) bool { return slices.Contains(p.ids, ou) }) {
+				return &credproc.Error{Msg: fmt.Sprintf("no account under %s in the organization", ou), Hint: "check the ID with `aws organizations list-organizational-units-for-parent`"}
+			}
+		}
+	}
+	phase.Store("writing the profiles")
+	status.Close()
 	u.infof("the organization has %d accounts (listed in %s)", len(accounts), time.Since(start).Round(time.Millisecond))
 
 	var existing []awsconfig.Profile
@@ -310,19 +434,28 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 			credNames[n] = true
 		}
 	}
-	plan := planOrg(accounts, existing, credNames, o.prefix, self)
+	plan := planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: o.prefix, self: self,
+		roles: roles, inScope: inScope, name: nameFn})
 
 	ps := make([]profileWrite, 0, len(plan.writes))
 	for _, w := range plan.writes {
+		if err := profileNameOK(w.profile); err != nil {
+			return &credproc.Error{Msg: fmt.Sprintf("account %s (%s) would get profile name %q: %v", w.account.Name, w.account.ID, w.profile, err), Hint: "change --name-template or --prefix"}
+		}
 		ps = append(ps, profileWrite{name: w.profile, extra: []awsconfig.KV{
 			{Key: keyManaged, Value: managedByOrg},
 			{Key: keyAccountID, Value: w.account.ID},
 			{Key: keyAccountName, Value: recordedName(w.account.Name)},
 		}})
 		p := &ps[len(ps)-1]
+		role := o.roleName
+		if w.role != "" {
+			role = w.role
+			p.extra = append(p.extra, awsconfig.KV{Key: keyRole, Value: w.role})
+		}
 		if w.own {
 			p.settings = &own
-		} else if p.settings, err = orgRoleSettings(s, w.account.ID, o.roleName); err != nil {
+		} else if p.settings, err = orgRoleSettings(s, w.account.ID, role); err != nil {
 			return err
 		}
 		if p.line, err = processLine(p.settings); err != nil {
@@ -341,12 +474,16 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	for _, m := range plan.notices {
 		u.infof("%s", m)
 	}
-	for _, g := range plan.gone {
-		why := "left the organization"
-		if g.state != "" {
-			why = "is " + g.state
+	if o.scale.prune {
+		for _, g := range plan.gone {
+			f.DeleteProfile(g.profile)
 		}
-		u.warnf("account %s (%s) %s; its profile %s was kept: delete [profile %s] from %s when it is no longer needed", g.accountName, g.accountID, why, g.profile, g.profile, path)
+	} else if len(plan.gone) > 0 {
+		var names []string
+		for _, g := range plan.gone {
+			names = append(names, g.profile)
+		}
+		u.warnf("%s of accounts that left the organization or are not active %s kept: %s; add --prune to delete %s", orgPlural(len(names), "profile"), orgWasWere(len(names)), orgFew(names), orgItThem(len(names)))
 	}
 	if len(plan.skipped) > 0 {
 		var names []string
@@ -358,7 +495,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
 		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): the profiles will get 1h sessions; add --mfa-direct for %s", credproc.FormatDuration(s.Duration))
 	}
-	u.infof("%s", orgSummary(counts, plan.gone))
+	u.infof("%s", orgSummary(counts, plan.gone, o.scale.prune))
 
 	if o.dryRun {
 		if d := awsconfig.Diff(before, f.Bytes()); d != "" {
@@ -415,10 +552,17 @@ func orgRoleSettings(s credproc.Settings, account, roleName string) (*credproc.S
 
 // orgSummary is the closing line: what changed, and which accounts' profiles
 // were kept although their accounts are gone.
-func orgSummary(c applyCounts, gone []goneProfile) string {
+func orgSummary(c applyCounts, gone []goneProfile, pruned bool) string {
 	s := fmt.Sprintf("%s added, %d updated, %d unchanged", orgPlural(c.added, "profile"), c.updated, c.unchanged)
 	if len(gone) == 0 {
 		return s
+	}
+	if pruned {
+		var names []string
+		for _, g := range gone {
+			names = append(names, fmt.Sprintf("%s (%s)", g.profile, g.accountID))
+		}
+		return fmt.Sprintf("%s, %d deleted (accounts no longer active members): %s", s, len(gone), orgFew(names))
 	}
 	var names []string
 	inactive := false
@@ -434,7 +578,7 @@ func orgSummary(c applyCounts, gone []goneProfile) string {
 	if inactive {
 		what = "left the organization or are not active"
 	}
-	return fmt.Sprintf("%s; %s %s: %s", s, orgPlural(len(gone), "account"), what, orgListed(names))
+	return fmt.Sprintf("%s; %s %s: %s", s, orgPlural(len(gone), "account"), what, orgFew(names))
 }
 
 func orgPlural(n int, noun string) string {
@@ -471,7 +615,7 @@ func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint
 
 // listOrgAccounts returns every account of the organization (20 per page, the
 // API's maximum) and the partition of their ARNs, if they show one.
-func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source string) ([]orgAccount, string, error) {
+func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source string, progress ...func(listed int)) ([]orgAccount, string, error) {
 	client := awsapi.New(awsapi.Organizations, c, region)
 	in := struct {
 		MaxResults int
@@ -502,6 +646,9 @@ func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source st
 				partition = p
 			}
 			out = append(out, acct)
+		}
+		for _, p := range progress {
+			p(len(out))
 		}
 		if page.NextToken == "" {
 			return out, partition, nil

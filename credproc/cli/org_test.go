@@ -197,7 +197,7 @@ func TestPlanOrgRerun(t *testing.T) {
 	if got := orgPlanNames(p); !slices.Equal(got, want) {
 		t.Errorf("writes:\n got %q\nwant %q", got, want)
 	}
-	wantGone := []goneProfile{{"frozen", "444444444444", "Frozen", "SUSPENDED"}, {"old", "333333333333", "Old", ""}}
+	wantGone := []goneProfile{{"frozen", "444444444444", "Frozen", "SUSPENDED", ""}, {"old", "333333333333", "Old", "", ""}}
 	if !slices.Equal(p.gone, wantGone) {
 		t.Errorf("gone = %v, want %v", p.gone, wantGone)
 	}
@@ -214,14 +214,14 @@ func TestPlanOrgRerun(t *testing.T) {
 
 func TestOrgSummary(t *testing.T) {
 	c := applyCounts{added: 3, updated: 1, unchanged: 995}
-	if got, want := orgSummary(c, nil), "3 profiles added, 1 updated, 995 unchanged"; got != want {
+	if got, want := orgSummary(c, nil, false), "3 profiles added, 1 updated, 995 unchanged"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	got := orgSummary(applyCounts{added: 1}, []goneProfile{{"old", "333333333333", "Old", ""}})
+	got := orgSummary(applyCounts{added: 1}, []goneProfile{{"old", "333333333333", "Old", "", ""}}, false)
 	if want := "1 profile added, 0 updated, 0 unchanged; 1 account left the organization: old (333333333333)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	got = orgSummary(c, []goneProfile{{"a", "333333333333", "A", ""}, {"b", "444444444444", "B", "SUSPENDED"}})
+	got = orgSummary(c, []goneProfile{{"a", "333333333333", "A", "", ""}, {"b", "444444444444", "B", "SUSPENDED", ""}}, false)
 	if want := "; 2 accounts left the organization or are not active: a (333333333333), b (444444444444, SUSPENDED)"; !strings.HasSuffix(got, want) {
 		t.Errorf("got %q, want suffix %q", got, want)
 	}
@@ -343,7 +343,7 @@ func TestSetupOrgBadInput(t *testing.T) {
 		{[]string{"--org", "--source", "mgmt", "--duration", "13h"}, "invalid duration"},
 		{[]string{"--org", "--source", "mgmt", "--mfa-process", "x"}, "--mfa-process needs --mfa-serial"},
 		{[]string{"--org", "--source", "mgmt", "--region", "nowhere"}, "invalid region"},
-		{[]string{"--prefix", "x", "--source", "mgmt", "p"}, "--prefix and --dry-run go with --org"},
+		{[]string{"--prefix", "x", "--source", "mgmt", "p"}, "--prefix, --dry-run, --prune, --roles, --ou and --name-template go with --org"},
 	} {
 		var stdout, stderr bytes.Buffer
 		u := &ui{stdout: &stdout, stderr: &stderr}

@@ -102,15 +102,16 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 	org := fs.Bool("org", false, "write a profile for every member account of the organization")
 	prefix := fs.String("prefix", "", "with --org: prefix of the profile names")
 	dryRun := fs.Bool("dry-run", false, "with --org: print the change as a diff and write nothing")
+	scale := registerOrgScaleFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *org {
-		return cmdSetupOrg(ctx, u, orgSetup{settings: s, roleName: *roleName, prefix: *prefix, dryRun: *dryRun, flags: fs, positional: pos})
+		return cmdSetupOrg(ctx, u, orgSetup{settings: s, roleName: *roleName, prefix: *prefix, dryRun: *dryRun, flags: fs, positional: pos, scale: scale})
 	}
-	if *prefix != "" || *dryRun {
-		return usagef("setup: --prefix and --dry-run go with --org")
+	if *prefix != "" || *dryRun || scale.given() {
+		return usagef("setup: --prefix, --dry-run, --prune, --roles, --ou and --name-template go with --org")
 	}
 	if len(pos) != 1 {
 		return usagef("setup: give exactly one profile name")
