@@ -158,7 +158,7 @@ func (s *Server) iamCreateAccessKey(req *request) (any, *apiError) {
 		return nil, errorf(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: %d", maxAccessKeysPerUser)
 	}
 	k := s.newKey("AKIA", identity{account: u.account, user: u})
-	k.created = req.now.UTC().Truncate(time.Second)
+	k.created = req.now.UTC() // full precision: keys made in one second still list oldest first
 	k.usableFrom = req.now.Add(s.keyPropagation)
 	md := renderKey(u, k)
 	return struct {

@@ -433,7 +433,7 @@ func (s *Server) mustRole(arn string) *role {
 // newKey issues an access key with the given prefix ("AKIA" long-lived,
 // "ASIA" temporary) for caller.
 func (m *model) newKey(prefix string, caller identity) *accessKey {
-	k := &accessKey{secret: newSecretKey(), active: true, caller: caller, created: time.Now().UTC().Truncate(time.Second)}
+	k := &accessKey{secret: newSecretKey(), active: true, caller: caller, created: time.Now().UTC()}
 	for {
 		k.id = prefix + randomID(16)
 		if m.keys[k.id] == nil {
