@@ -97,39 +97,6 @@ func checkKey(key string) error {
 	return nil
 }
 
-// checkValue rejects values that would not be read back unchanged by
-// botocore, gopkg.in/ini.v1 and the Go SDK's INI reader, or that could
-// change the file's structure.
-func checkValue(key, v string) error {
-	bad := func(why string) error { return fmt.Errorf("value for %q: %s", key, why) }
-	if !utf8.ValidString(v) {
-		return bad("not valid UTF-8")
-	}
-	for _, r := range v {
-		if r == '\n' || r == '\r' {
-			return bad("must be a single line")
-		}
-		if unicode.IsControl(r) && r != '\t' {
-			return bad(fmt.Sprintf("contains control character %U", r))
-		}
-	}
-	if trimSpace(v) != v {
-		return bad("has leading or trailing whitespace, which readers strip")
-	}
-	if strings.HasPrefix(v, `"""`) || strings.HasPrefix(v, "`") {
-		return bad("starts with \"\"\" or `, which some INI readers treat as a multi-line quote")
-	}
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-		return bad("is wrapped in quotes, which the Go SDK strips")
-	}
-	for _, s := range []string{" #", " ;", "\t#", "\t;"} {
-		if strings.Contains(v, s) {
-			return bad(fmt.Sprintf("contains %q, which the Go SDK reads as the start of a comment", s))
-		}
-	}
-	return nil
-}
-
 // SetProfile creates or updates the named profile. Keys in kv that exist are
 // updated in place (the line keeps its position, indentation, key spelling
 // and spacing; only the value changes, and any continuation lines of an old
@@ -156,8 +123,8 @@ func (f *File) SetProfile(name string, kv []KV, remove []string) error {
 		if err := checkKey(e.Key); err != nil {
 			return fmt.Errorf("profile %s: %w", name, err)
 		}
-		if err := checkValue(e.Key, e.Value); err != nil {
-			return fmt.Errorf("profile %s: %w", name, err)
+		if err := CheckValue(e.Value); err != nil {
+			return fmt.Errorf("profile %s: value for %q: %w", name, e.Key, err)
 		}
 		k := strings.ToLower(e.Key)
 		if _, dup := set[k]; dup {

@@ -131,6 +131,11 @@ func (f *File) verify(data []byte) (*parsed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the edited text would not parse (%v)", err)
 	}
+	if p.iniErr != nil {
+		// The file as it is may be fine for the AWS CLI, but an edit
+		// could not be checked against the other readers.
+		return nil, fmt.Errorf("other INI readers would read it differently from the AWS CLI (%v); fix that line first", p.iniErr)
+	}
 	m := f.model
 	if m == nil {
 		return p, nil

@@ -218,25 +218,9 @@ func orgSlug(name string) string {
 	return s
 }
 
-// recordedName is an account name as it can be stored in the config file:
-// every INI reader must read it back the same, so comment characters and
-// quotes go and whitespace is collapsed.
-func recordedName(name string) string {
-	name = strings.Map(func(r rune) rune {
-		if strings.ContainsRune("#;\"`", r) || r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, name)
-	name = strings.Join(strings.Fields(name), " ")
-	if len(name) >= 2 && name[0] == '\'' && name[len(name)-1] == '\'' {
-		name = strings.TrimSpace(name[1 : len(name)-1])
-	}
-	if name == "" {
-		return "-"
-	}
-	return name
-}
+// recordedName is an account name as it can be stored in the config file
+// (awsconfig.SafeText: every reader reads it back the same).
+func recordedName(name string) string { return awsconfig.SafeText(name) }
 
 // cmdSetupOrg writes a profile for every active account of the source's
 // organization, in one atomic write of the config file.
