@@ -434,7 +434,7 @@ func classify(kind Kind, b *block) {
 	}
 	for _, t := range []string{TypeProfile, TypeSSOSession, TypeServices} {
 		if strings.HasPrefix(h, t) {
-			parts, err := SplitCommand(h)
+			parts, err := splitPOSIX(h) // botocore splits headers with shlex everywhere
 			if err == nil && len(parts) == 2 && parts[0] == t {
 				b.typ, b.name = t, parts[1]
 				return
