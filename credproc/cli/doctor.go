@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -95,15 +96,11 @@ func credprocProfiles(f *awsconfig.File) []string {
 	var names []string
 	for _, n := range f.ProfileNames() {
 		p, _ := f.Profile(n)
-		if argv, err := awsconfig.SplitCommand(p.Keys["credential_process"]); err == nil && len(argv) > 0 && isCredproc(argv[0]) {
+		if prog, _, err := credproc.ParseLine(p.Keys["credential_process"]); prog != "" && !errors.Is(err, credproc.ErrNotCredproc) {
 			names = append(names, n)
 		}
 	}
 	return names
-}
-
-func isCredproc(prog string) bool {
-	return strings.HasPrefix(strings.ToLower(filepath.Base(prog)), "credproc")
 }
 
 // checkConfig is the doctor's first step: profile name exists in f, its
@@ -124,24 +121,14 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 	if line == "" {
 		return fail(fmt.Sprintf("profile %s in %s has no credential_process", name, path), setupFix)
 	}
-	argv, err := awsconfig.SplitCommand(line)
-	if err != nil || len(argv) == 0 {
-		return fail(fmt.Sprintf("the credential_process of profile %s cannot be split into a command: %v", name, err), setupFix)
-	}
-	if !isCredproc(argv[0]) {
-		return fail(fmt.Sprintf("profile %s runs %s, not credproc", name, argv[0]), setupFix)
-	}
-	args := argv[1:]
-	if len(args) > 0 && args[0] == "process" {
-		args = args[1:]
-	}
-	fs := newFlagSet("credential_process")
-	var s credproc.Settings
-	s.RegisterFlags(fs)
-	if pos, err := parseFlags(fs, args); err != nil {
+	prog, s, err := credproc.ParseLine(line)
+	switch {
+	case errors.Is(err, credproc.ErrNotCredproc):
+		return fail(fmt.Sprintf("profile %s runs %s, not credproc", name, prog), setupFix)
+	case err != nil && prog == "":
+		return fail(fmt.Sprintf("the credential_process of profile %s %v", name, err), setupFix)
+	case err != nil:
 		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+name+" …`")
-	} else if len(pos) > 0 {
-		return fail(fmt.Sprintf("the credential_process line of profile %s has an unexpected argument %q", name, pos[0]), "correct the line, or write it again with `credproc setup "+name+" …`")
 	}
 	if err := s.Validate(); err != nil {
 		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+name+" …`")
@@ -149,7 +136,7 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 
 	// The rest may each be wrong at once: collect them all.
 	var problems, fixes []string
-	if err := checkExecutable(argv[0]); err != nil {
+	if err := checkExecutable(prog); err != nil {
 		problems = append(problems, err.Error())
 		fixes = append(fixes, "install credproc where the line says, or run `credproc setup "+name+" …` again with the installed binary: it writes its own absolute path")
 	}
@@ -171,7 +158,7 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 		c, _ := fail(strings.Join(problems, "; "), fixes...)
 		return c, nil
 	}
-	c := credproc.Check{Step: "config", Status: credproc.StatusOK, Msg: fmt.Sprintf("profile %s in %s runs %s", name, path, argv[0])}
+	c := credproc.Check{Step: "config", Status: credproc.StatusOK, Msg: fmt.Sprintf("profile %s in %s runs %s", name, path, prog)}
 	if getenv("AWS_ACCESS_KEY_ID") != "" {
 		// The AWS CLI lets environment keys win unless --profile is given
 		// on its command line (AWS_PROFILE is not enough).
@@ -179,7 +166,7 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 		c.Msg += "; but AWS_ACCESS_KEY_ID is set, and AWS commands without --profile use those keys instead"
 		c.Fix = []string{"unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"}
 	}
-	return c, &s
+	return c, s
 }
 
 // checkExecutable reports why prog, the command of a credential_process

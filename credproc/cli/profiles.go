@@ -42,28 +42,14 @@ func loadProfileSettings(name string) (*credproc.Settings, error) {
 
 // settingsFromLine parses a credential_process line that credproc wrote.
 func settingsFromLine(profile, line string) (*credproc.Settings, error) {
-	notOurs := &credproc.Error{
-		Msg:  fmt.Sprintf("profile %q does not run credproc (its credential_process is not a credproc line)", profile),
-		Hint: "write it with `credproc setup " + profile + " …`",
+	_, s, err := credproc.ParseLine(line)
+	if line == "" || err != nil {
+		return nil, &credproc.Error{
+			Msg:  fmt.Sprintf("profile %q does not run credproc (its credential_process is not a credproc line)", profile),
+			Hint: "write it with `credproc setup " + profile + " …`",
+		}
 	}
-	if line == "" {
-		return nil, notOurs
-	}
-	argv, err := awsconfig.SplitCommand(line)
-	if err != nil || len(argv) < 2 || !strings.HasPrefix(filepath.Base(argv[0]), "credproc") {
-		return nil, notOurs
-	}
-	args := argv[1:]
-	if args[0] == "process" {
-		args = args[1:]
-	}
-	fs := newFlagSet("credential_process")
-	var s credproc.Settings
-	s.RegisterFlags(fs)
-	if pos, err := parseFlags(fs, args); err != nil || len(pos) > 0 {
-		return nil, notOurs
-	}
-	return &s, nil
+	return s, nil
 }
 
 // selfPath is the absolute path of this binary, for credential_process.
@@ -81,7 +67,7 @@ func processLine(s *credproc.Settings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return awsconfig.JoinCommand(append([]string{exe}, s.Args()...)), nil
+	return s.Line(exe), nil
 }
 
 // profileNameOK rejects names that cannot be an AWS profile section.
@@ -238,10 +224,8 @@ func lineRegion(line string) string {
 	if err != nil || len(argv) < 2 {
 		return ""
 	}
-	fs := newFlagSet("credential_process")
-	var s credproc.Settings
-	s.RegisterFlags(fs)
-	if _, err := parseFlags(fs, argv[1:]); err != nil {
+	s, err := credproc.ParseArgs(argv[1:])
+	if err != nil {
 		return ""
 	}
 	return s.Region
