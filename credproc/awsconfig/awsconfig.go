@@ -85,8 +85,9 @@ type File struct {
 	blocks []*block
 	index  map[secID][]*block // live sections by (type, name)
 
-	dirty bool
-	model *model // expected reading after the edits; nil until the first edit
+	dirty  bool
+	locked bool   // Edit holds the edit lock for this File
+	model  *model // expected reading after the edits; nil until the first edit
 	// otherErr says why other INI readers read the file differently from
 	// the AWS CLI; Save refuses to edit such a file.
 	otherErr error

@@ -251,11 +251,10 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return err
 	}
 	path := awsconfig.ConfigPath()
-	f, err := awsconfig.Load(path, awsconfig.Config)
-	if err != nil {
+	// Read now to fail before the network; the write reads it again.
+	if _, err := awsconfig.Load(path, awsconfig.Config); err != nil {
 		return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
 	}
-	credsFile, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
 
 	r := newResolver(u)
 	// The listing uses exactly the own-account profile's settings, so the
@@ -283,78 +282,94 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	}
 	u.infof("the organization has %d accounts (listed in %s)", len(accounts), time.Since(start).Round(time.Millisecond))
 
-	var existing []awsconfig.Profile
-	for _, n := range f.ProfileNames() {
-		p, _ := f.Profile(n)
-		existing = append(existing, p)
-	}
-	credNames := map[string]bool{}
-	if credsFile != nil {
-		for _, n := range credsFile.ProfileNames() {
-			credNames[n] = true
+	// The plan is made from the file as it is under the edit lock, so a
+	// concurrent setup's profiles are seen, never overwritten.
+	var plan orgPlan
+	wrote := false
+	err = awsconfig.Edit(path, awsconfig.Config, func(f *awsconfig.File) (bool, error) {
+		credsFile, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
+		var existing []awsconfig.Profile
+		for _, n := range f.ProfileNames() {
+			p, _ := f.Profile(n)
+			existing = append(existing, p)
 		}
-	}
-	plan := planOrg(accounts, existing, credNames, o.prefix, self)
+		credNames := map[string]bool{}
+		if credsFile != nil {
+			for _, n := range credsFile.ProfileNames() {
+				credNames[n] = true
+			}
+		}
+		plan = planOrg(accounts, existing, credNames, o.prefix, self)
 
-	ps := make([]profileWrite, 0, len(plan.writes))
-	for _, w := range plan.writes {
-		ps = append(ps, profileWrite{name: w.profile, extra: []awsconfig.KV{
-			{Key: keyManaged, Value: managedByOrg},
-			{Key: keyAccountID, Value: w.account.ID},
-			{Key: keyAccountName, Value: recordedName(w.account.Name)},
-		}})
-		p := &ps[len(ps)-1]
-		if w.own {
-			p.settings = &own
-		} else if p.settings, err = orgRoleSettings(s, w.account.ID, o.roleName); err != nil {
-			return err
+		ps := make([]profileWrite, 0, len(plan.writes))
+		for _, w := range plan.writes {
+			ps = append(ps, profileWrite{name: w.profile, extra: []awsconfig.KV{
+				{Key: keyManaged, Value: managedByOrg},
+				{Key: keyAccountID, Value: w.account.ID},
+				{Key: keyAccountName, Value: recordedName(w.account.Name)},
+			}})
+			p := &ps[len(ps)-1]
+			if w.own {
+				p.settings = &own
+			} else if p.settings, err = orgRoleSettings(s, w.account.ID, o.roleName); err != nil {
+				return false, err
+			}
+			if p.line, err = processLine(p.settings); err != nil {
+				return false, err
+			}
 		}
-		if p.line, err = processLine(p.settings); err != nil {
-			return err
-		}
-	}
 
-	before := f.Bytes()
-	counts, err := applyProfiles(u, f, credsFile, ps)
+		before := f.Bytes()
+		counts, err := applyProfiles(u, f, credsFile, ps)
+		if err != nil {
+			return false, err
+		}
+		for _, m := range plan.warnings {
+			u.warnf("%s", m)
+		}
+		for _, m := range plan.notices {
+			u.infof("%s", m)
+		}
+		for _, g := range plan.gone {
+			why := "left the organization"
+			if g.state != "" {
+				why = "is " + g.state
+			}
+			u.warnf("account %s (%s) %s; its profile %s was kept: delete [profile %s] from %s when it is no longer needed", g.accountName, g.accountID, why, g.profile, g.profile, path)
+		}
+		if len(plan.skipped) > 0 {
+			var names []string
+			for _, a := range plan.skipped {
+				names = append(names, fmt.Sprintf("%s (%s, %s)", a.Name, a.ID, a.State))
+			}
+			u.infof("skipped %s that %s not active: %s", orgPlural(len(names), "account"), orgIsAre(len(names)), orgListed(names))
+		}
+		if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
+			u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): the profiles will get 1h sessions; add --mfa-direct for %s", credproc.FormatDuration(s.Duration))
+		}
+		u.infof("%s", orgSummary(counts, plan.gone))
+
+		if o.dryRun {
+			if d := awsconfig.Diff(before, f.Bytes()); d != "" {
+				fmt.Fprintf(u.stdout, "--- %s\n+++ %s\n%s", path, path, d)
+			}
+			u.infof("dry run: nothing written to %s", path)
+			return false, nil
+		}
+		wrote = f.Changed()
+		return wrote, nil
+	})
 	if err != nil {
-		return err
-	}
-	for _, m := range plan.warnings {
-		u.warnf("%s", m)
-	}
-	for _, m := range plan.notices {
-		u.infof("%s", m)
-	}
-	for _, g := range plan.gone {
-		why := "left the organization"
-		if g.state != "" {
-			why = "is " + g.state
+		var pe *awsconfig.ParseError
+		if errors.As(err, &pe) {
+			return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
 		}
-		u.warnf("account %s (%s) %s; its profile %s was kept: delete [profile %s] from %s when it is no longer needed", g.accountName, g.accountID, why, g.profile, g.profile, path)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if len(plan.skipped) > 0 {
-		var names []string
-		for _, a := range plan.skipped {
-			names = append(names, fmt.Sprintf("%s (%s, %s)", a.Name, a.ID, a.State))
-		}
-		u.infof("skipped %s that %s not active: %s", orgPlural(len(names), "account"), orgIsAre(len(names)), orgListed(names))
-	}
-	if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
-		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): the profiles will get 1h sessions; add --mfa-direct for %s", credproc.FormatDuration(s.Duration))
-	}
-	u.infof("%s", orgSummary(counts, plan.gone))
-
 	if o.dryRun {
-		if d := awsconfig.Diff(before, f.Bytes()); d != "" {
-			fmt.Fprintf(u.stdout, "--- %s\n+++ %s\n%s", path, path, d)
-		}
-		u.infof("dry run: nothing written to %s", path)
 		return nil
 	}
-	if f.Changed() {
-		if err := f.Save(); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
+	if wrote {
 		u.infof("wrote %s", path)
 	}
 	for _, w := range plan.writes {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -147,24 +148,29 @@ type profileWrite struct {
 	extra    []awsconfig.KV
 }
 
-// writeProfiles writes profiles to the AWS config file in one atomic write.
+// writeProfiles writes profiles to the AWS config file in one atomic write,
+// under the file's edit lock from the read to the rename.
 func writeProfiles(u *ui, ps []profileWrite) error {
 	path := awsconfig.ConfigPath()
-	f, err := awsconfig.Load(path, awsconfig.Config)
-	if err != nil {
+	var parseErr error
+	err := awsconfig.Edit(path, awsconfig.Config, func(f *awsconfig.File) (bool, error) {
+		creds, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
+		if _, err := applyProfiles(u, f, creds, ps); err != nil {
+			parseErr = err
+			return false, err
+		}
+		return f.Changed(), nil
+	})
+	var pe *awsconfig.ParseError
+	switch {
+	case err == nil:
+		return nil
+	case parseErr != nil:
+		return err
+	case errors.As(err, &pe) && pe.Path == path:
 		return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
 	}
-	creds, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
-	if _, err := applyProfiles(u, f, creds, ps); err != nil {
-		return err
-	}
-	if !f.Changed() {
-		return nil
-	}
-	if err := f.Save(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return fmt.Errorf("write %s: %w", path, err)
 }
 
 // applyCounts says what applying the profiles did.
