@@ -96,6 +96,9 @@ func (s *Store) readIndex() (*index, error) {
 // loadIndex is readIndex that also says whether the file was corrupt, so an
 // update rewrites it even when nothing else changes.
 func (s *Store) loadIndex() (ix *index, corrupt bool, err error) {
+	if _, err := s.stateDir(false); err != nil {
+		return nil, false, err
+	}
 	data, err := os.ReadFile(s.indexPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return newIndex(), false, nil
@@ -130,7 +133,7 @@ func (s *Store) loadIndex() (ix *index, corrupt bool, err error) {
 // updateIndex runs fn on the current index under the index lock and writes
 // the result if fn reports a change (or the file needs rebuilding).
 func (s *Store) updateIndex(fn func(*index) (changed bool)) error {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	if _, err := s.stateDir(true); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), indexLockWait)
