@@ -228,3 +228,20 @@ func splitPOSIX(line string) ([]string, error) {
 	}
 	return args, nil
 }
+
+// QuoteWord writes s as one word of a command line for the platform
+// credproc runs on, for messages that show a command to paste.
+func QuoteWord(s string) string {
+	var b strings.Builder
+	switch {
+	case runtime.GOOS == "windows":
+		quoteWindows(&b, s, true)
+	case s == "":
+		b.WriteString("''")
+	case isBareWord(s):
+		b.WriteString(s)
+	default:
+		quoteArg(&b, s)
+	}
+	return b.String()
+}

@@ -63,25 +63,36 @@ func (f *File) headerFor(name string) string {
 	return name
 }
 
-// checkName rejects profile names that could not be written and read back
-// the same way by every AWS SDK.
-func (f *File) checkName(name string) error {
+// MaxProfileName is the longest profile name credproc writes.
+const MaxProfileName = 128
+
+// CheckProfileName is the one rule for profile names credproc writes (and
+// takes on its command line): names every AWS SDK writes and reads back the
+// same way, in both files, and that a shell hint can quote.
+func CheckProfileName(name string) error {
 	if name == "" {
 		return fmt.Errorf("empty profile name")
 	}
 	if !utf8.ValidString(name) {
 		return fmt.Errorf("profile name %q is not valid UTF-8", name)
 	}
+	if len(name) > MaxProfileName {
+		return fmt.Errorf("profile name %q: at most %d bytes", name, MaxProfileName)
+	}
 	for _, r := range name {
-		if isSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`[]='"\#;`, r) {
-			return fmt.Errorf("profile name %q: must not contain whitespace, control characters or any of [ ] = ' \" \\ # ;", name)
+		if isSpace(r) || unicode.IsControl(r) || r == '\ufeff' || strings.ContainsRune(`[]='"\#;`+"`", r) {
+			return fmt.Errorf("profile name %q: must not contain whitespace, control characters or any of [ ] = ' \" ` \\ # ;", name)
 		}
 	}
-	if f.kind == Credentials && name == "DEFAULT" {
-		return fmt.Errorf("profile name %q is reserved in the credentials file (Python's configparser treats [DEFAULT] as defaults for every section)", name)
+	if name == "DEFAULT" {
+		return fmt.Errorf("profile name %q is reserved (Python's configparser treats [DEFAULT] as defaults for every section)", name)
 	}
 	return nil
 }
+
+// checkName rejects profile names that could not be written and read back
+// the same way by every AWS SDK.
+func (f *File) checkName(name string) error { return CheckProfileName(name) }
 
 func checkKey(key string) error {
 	if key == "" {

@@ -112,7 +112,8 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 	fail := func(msg string, fix ...string) (credproc.Check, *credproc.Settings) {
 		return credproc.Check{Step: "config", Status: credproc.StatusFail, Msg: msg, Fix: fix}, nil
 	}
-	setupFix := "write it with `credproc setup " + name + " --source NAME --account ID` (or --role-arn ARN)"
+	qname := awsconfig.QuoteWord(name)
+	setupFix := "write it with `credproc setup " + qname + " --source NAME --account ID` (or --role-arn ARN)"
 	p, ok := f.Profile(name)
 	if !ok {
 		return fail(fmt.Sprintf("no profile %q in %s", name, path), setupFix)
@@ -128,22 +129,22 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 	case err != nil && prog == "":
 		return fail(fmt.Sprintf("the credential_process of profile %s %v", name, err), setupFix)
 	case err != nil:
-		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+name+" …`")
+		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+qname+" …`")
 	}
 	if err := s.Validate(); err != nil {
-		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+name+" …`")
+		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+qname+" …`")
 	}
 
 	// The rest may each be wrong at once: collect them all.
 	var problems, fixes []string
 	if err := checkExecutable(prog); err != nil {
 		problems = append(problems, err.Error())
-		fixes = append(fixes, "install credproc where the line says, or run `credproc setup "+name+" …` again with the installed binary: it writes its own absolute path")
+		fixes = append(fixes, "install credproc where the line says, or run `credproc setup "+qname+" …` again with the installed binary: it writes its own absolute path")
 	}
 	for _, k := range conflictingKeys {
 		if p.Keys[k] != "" {
 			problems = append(problems, fmt.Sprintf("profile %s also has %s, so the AWS CLI ignores credential_process", name, k))
-			fixes = append(fixes, fmt.Sprintf("remove %s from [profile %s] in %s (`credproc setup %s …` removes it)", k, name, path, name))
+			fixes = append(fixes, fmt.Sprintf("remove %s from [profile %s] in %s (`credproc setup %s …` removes it)", k, name, path, qname))
 		}
 	}
 	credsPath := awsconfig.CredentialsPath()

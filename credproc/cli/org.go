@@ -374,7 +374,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	}
 	for _, w := range plan.writes {
 		if !w.own {
-			u.infof("hint: try `aws sts get-caller-identity --profile %s`", w.profile)
+			u.infof("hint: try `aws sts get-caller-identity --profile %s`", awsconfig.QuoteWord(w.profile))
 			break
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsconfig"
@@ -35,7 +34,7 @@ func loadProfileSettings(name string) (*credproc.Settings, error) {
 	if !ok {
 		return nil, &credproc.Error{
 			Msg:  fmt.Sprintf("no profile %q in %s", name, path),
-			Hint: "create it with `credproc setup " + name + " --source NAME --account ID`",
+			Hint: "create it with `credproc setup " + awsconfig.QuoteWord(name) + " --source NAME --account ID`",
 		}
 	}
 	return settingsFromLine(name, p.Keys["credential_process"])
@@ -47,7 +46,7 @@ func settingsFromLine(profile, line string) (*credproc.Settings, error) {
 	if line == "" || err != nil {
 		return nil, &credproc.Error{
 			Msg:  fmt.Sprintf("profile %q does not run credproc (its credential_process is not a credproc line)", profile),
-			Hint: "write it with `credproc setup " + profile + " …`",
+			Hint: "write it with `credproc setup " + awsconfig.QuoteWord(profile) + " …`",
 		}
 	}
 	return s, nil
@@ -73,8 +72,8 @@ func processLine(s *credproc.Settings) (string, error) {
 
 // profileNameOK rejects names that cannot be an AWS profile section.
 func profileNameOK(name string) error {
-	if name == "" || strings.ContainsAny(name, "[]=;#\r\n\t ") || len(name) > 128 {
-		return usagef("invalid profile name %q: use letters, digits and -_.@", name)
+	if err := credproc.CheckProfileName(name); err != nil {
+		return usagef("invalid %v", err)
 	}
 	return nil
 }
@@ -137,7 +136,7 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 	}
 	warnSourceMissing(ctx, u, s.Source)
 	u.infof("wrote profile %s to %s", name, awsconfig.ConfigPath())
-	u.infof("hint: try `aws sts get-caller-identity --profile %s`", name)
+	u.infof("hint: try `aws sts get-caller-identity --profile %s`", awsconfig.QuoteWord(name))
 	return nil
 }
 

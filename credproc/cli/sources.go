@@ -38,8 +38,8 @@ func isSecretKeyChar(c byte) bool {
 }
 
 func checkSourceName(name string) error {
-	if !credproc.NameChars(name, 1, 64, ".@+=-") {
-		return usagef("invalid source name %q: use up to 64 letters, digits and _.@+=-", name)
+	if err := credproc.CheckSourceName(name); err != nil {
+		return usagef("%v", err)
 	}
 	return nil
 }
