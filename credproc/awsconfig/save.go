@@ -88,6 +88,10 @@ func resolveTarget(path string) (string, error) {
 	return t, nil
 }
 
+// testBeforeRename, set only by tests, runs between writing the temporary
+// file and renaming it: where a killed writer leaves its temporary file.
+var testBeforeRename func()
+
 // writeAtomic writes data to a temporary file next to target and renames it
 // over target. check runs just before the rename.
 func writeAtomic(target string, data []byte, check func() error) (err error) {
@@ -123,6 +127,9 @@ func writeAtomic(target string, data []byte, check func() error) (err error) {
 	}
 	if err = check(); err != nil {
 		return err
+	}
+	if testBeforeRename != nil {
+		testBeforeRename()
 	}
 	if err = os.Rename(tmp.Name(), target); err != nil {
 		return err
