@@ -7,8 +7,13 @@ import (
 	"os"
 
 	"github.com/credproc/credproc/credproc/cli"
+	"github.com/credproc/credproc/credproc/harden"
 )
 
 func main() {
+	// Before any secret is read: no core dump may hold one. A failure is
+	// not fatal (the limits may be locked); there is nothing to tell the
+	// user that they could act on.
+	_ = harden.Process()
 	os.Exit(cli.Main(os.Args[1:]))
 }

@@ -233,7 +233,8 @@ func TestScripts(t *testing.T) {
 			// tty CODES PROG ARGS...: run PROG with a pseudo-terminal as its
 			// controlling terminal (stdin is /dev/null), answering each "MFA
 			// code" prompt with the next of the comma-separated CODES ("now" is
-			// the current TOTP code, "next" the next step's). The terminal
+			// the current TOTP code, "next" the next step's; "-" answers
+			// nothing). The terminal
 			// transcript is appended to stderr.
 			"tty": func(ts *testscript.TestScript, neg bool, args []string) {
 				outW, errW := ts.Stdout(), ts.Stderr()
@@ -241,7 +242,11 @@ func TestScripts(t *testing.T) {
 				if len(args) < 2 {
 					ts.Fatalf("usage: tty CODES PROG ARGS...")
 				}
-				stdout, stderr, err := runOnTTY(ts, w, strings.Split(args[0], ","), args[1], args[2:])
+				codes := strings.Split(args[0], ",")
+				if args[0] == "-" {
+					codes = nil // answer nothing
+				}
+				stdout, stderr, err := runOnTTY(ts, w, codes, args[1], args[2:])
 				fmt.Fprint(outW, stdout)
 				fmt.Fprint(errW, stderr)
 				if (err != nil) != neg {
@@ -275,7 +280,7 @@ func runOnTTY(ts *testscript.TestScript, w *world, codes []string, prog string, 
 	cmd := exec.Command(prog, args...)
 	cmd.Dir = ts.Getenv("WORK")
 	cmd.Env = append(os.Environ()[:0:0], w.env...)
-	cmd.Env = append(cmd.Env, "TMPDIR="+ts.Getenv("TMPDIR"))
+	cmd.Env = append(cmd.Env, "TMPDIR="+ts.Getenv("TMPDIR"), "CREDPROC_PROMPT_TIMEOUT="+ts.Getenv("CREDPROC_PROMPT_TIMEOUT"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.ExtraFiles = []*os.File{tty}

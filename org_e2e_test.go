@@ -127,8 +127,8 @@ func TestSetupOrg(t *testing.T) {
 	if os.SameFile(before, after) {
 		t.Errorf("the config file was edited in place, not replaced atomically")
 	}
-	if entries, _ := os.ReadDir(filepath.Dir(cfg)); len(entries) != 1 {
-		t.Errorf("files left next to the config: %v", entries)
+	if entries, _ := os.ReadDir(filepath.Dir(cfg)); len(entries) != 2 || entries[0].Name() != ".config.credproc.lock" {
+		t.Errorf("files left next to the config (only its lock file may stay): %v", entries)
 	}
 	text := orgReadFile(t, cfg)
 	if !strings.HasPrefix(text, mine) {

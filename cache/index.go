@@ -96,6 +96,9 @@ func (s *Store) readIndex() (*index, error) {
 // loadIndex is readIndex that also says whether the file was corrupt, so an
 // update rewrites it even when nothing else changes.
 func (s *Store) loadIndex() (ix *index, corrupt bool, err error) {
+	if _, err := s.stateDir(false); err != nil {
+		return nil, false, err
+	}
 	data, err := os.ReadFile(s.indexPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return newIndex(), false, nil
@@ -133,7 +136,7 @@ func (s *Store) updateIndex(fn func(*index) (changed bool)) error {
 	if s.deferIndex(fn) {
 		return nil
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	if _, err := s.stateDir(true); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), indexLockWait)

@@ -44,7 +44,11 @@ func (s *Store) lockPath(key string) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err
 	}
-	dir := filepath.Join(s.dir, "locks")
+	base, err := s.stateDir(true)
+	if err != nil {
+		return "", fmt.Errorf("lock %s: %w", key, err)
+	}
+	dir := filepath.Join(base, "locks")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("lock %s: %w", key, err)
 	}

@@ -378,6 +378,13 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 	defer t.Close()
 	for try := 1; ; try++ {
 		code, err := t.ReadLine(fmt.Sprintf("credproc: MFA code for %s: ", s.MFASerial))
+		if errors.Is(err, prompt.ErrTimeout) {
+			return zero, &Error{
+				Msg:  fmt.Sprintf("no MFA code for %s was entered: %v", s.MFASerial, err),
+				Hint: "run the command again and enter the code, or give the profile a code source with `credproc setup … --mfa-process CMD` (" + prompt.TimeoutEnv + " sets the wait)",
+				Err:  err,
+			}
+		}
 		if err != nil {
 			return zero, err
 		}

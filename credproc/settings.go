@@ -112,16 +112,18 @@ func (s *Settings) Validate() error {
 	if s.Source == "" {
 		return errors.New("no source: give --source NAME (a key stored with `credproc add NAME`, or an AWS profile)")
 	}
-	if strings.ContainsAny(s.Source, " \t\r\n") {
-		return fmt.Errorf("invalid source name %q: no spaces", s.Source)
+	if err := CheckSourceName(sourceBase(s.Source)); err != nil {
+		return err
 	}
 	if s.RoleARN != "" {
 		if _, err := ParseRoleARN(s.RoleARN); err != nil {
 			return err
 		}
 	}
-	if s.SessionName != "" && !validSessionName(s.SessionName) {
-		return fmt.Errorf("invalid session name %q: use 2 to 64 letters, digits and +=,.@_-", s.SessionName)
+	if s.SessionName != "" {
+		if err := CheckSessionName(s.SessionName); err != nil {
+			return err
+		}
 	}
 	if s.ExternalID != "" && !validExternalID(s.ExternalID) {
 		return fmt.Errorf("invalid external ID: use 2 to 1224 letters, digits and +=,.@:/_-")

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -175,12 +174,12 @@ func (r *Resolver) runProcess(ctx context.Context, what string, argv []string) (
 	}
 	ctx, cancel := context.WithTimeout(ctx, processTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd := commandContext(ctx, argv)
 	cmd.Env = append(os.Environ(), depthEnv+"="+strconv.Itoa(depth+1))
 	cmd.Stderr = os.Stderr
 	var out bytes.Buffer
 	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
+	if err := finish(cmd, cmd.Run()); err != nil {
 		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
 	}
 	c, err := ParseProcessOutput(out.Bytes())
@@ -302,13 +301,14 @@ func runMFAProcess(ctx context.Context, command string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, processTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd := commandContext(ctx, argv)
 	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := finish(cmd, cmd.Run()); err != nil {
 		return "", &Error{Msg: fmt.Sprintf("mfa-process %s: %v", argv[0], err), Hint: "run the command by hand to see why it fails", Err: err}
 	}
-	code := strings.TrimSpace(string(out))
+	code := strings.TrimSpace(stdout.String())
 	if !validCode(code) {
 		return "", &Error{Msg: fmt.Sprintf("mfa-process %s printed no 6-digit MFA code", argv[0]), Hint: "the command must print only the current code"}
 	}

@@ -85,8 +85,12 @@ type File struct {
 	blocks []*block
 	index  map[secID][]*block // live sections by (type, name)
 
-	dirty bool
-	model *model // expected reading after the edits; nil until the first edit
+	dirty  bool
+	locked bool   // Edit holds the edit lock for this File
+	model  *model // expected reading after the edits; nil until the first edit
+	// otherErr says why other INI readers read the file differently from
+	// the AWS CLI; Save refuses to edit such a file.
+	otherErr error
 }
 
 type secID struct{ typ, name string }
@@ -155,6 +159,7 @@ func load(path string, data []byte, existed bool, kind Kind) (*File, error) {
 // adopt replaces the File's text structure with a fresh parse.
 func (f *File) adopt(p *parsed) {
 	f.bom, f.eol, f.blocks = p.bom, p.eol, p.blocks
+	f.otherErr = p.iniErr
 	f.index = map[secID][]*block{}
 	for _, b := range f.blocks[1:] {
 		classify(f.kind, b)

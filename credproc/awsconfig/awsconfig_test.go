@@ -434,10 +434,6 @@ func TestCorruptFile(t *testing.T) {
 		{"duplicate key", "[default]\nregion = x\nREGION = y\n", 3, "duplicate key \"region\""},
 		{"bad nested", "[default]\ns3 =\n  max_concurrent_requests = 1\n  oops\n", 4, "nested setting"},
 		{"stray CR", "[default]\nregion = x\ry\n", 2, "carriage return"},
-		{"ini unterminated triple quote", "[default]\nregion = x\nnote = \"\"\"abc\n[profile a]\nk = v\n", 3, ""},
-		{"empty header", "[default]\n[]=x\n", 2, ""},
-		{"continuation without =", "[default]\nregion = x\n  continued\n", 3, "key-value delimiter not found"},
-		{"indented header after key", "[default]\nregion = x\n  [profile a]\nk = v\n", 3, "indented [profile a]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := writeFile(t, "config", tc.text, 0o600)
@@ -457,6 +453,49 @@ func TestCorruptFile(t *testing.T) {
 				t.Error("file changed")
 			}
 			compareWithBotocoreError(t, p, tc.name)
+		})
+	}
+}
+
+// TestOtherReadersDisagree: files the AWS CLI reads but other INI readers
+// read differently load as the AWS CLI reads them; credproc refuses to edit
+// them, naming the line and never quoting it.
+func TestOtherReadersDisagree(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		line       int
+		msg        string
+	}{
+		{"ini unterminated triple quote", "[default]\nregion = x\nnote = \"\"\"abc\n[profile a]\nk = v\n", 3, "unclosed"},
+		{"unclosed backtick", "[default]\nnote = `abc\n[profile a]\nk = v\n", 2, "unclosed"},
+		{"empty header", "[default]\n[]=x\n", 2, ""},
+		{"continuation without =", "[default]\nregion = x\n  continued\n", 3, "other INI readers"},
+		{"indented header after key", "[default]\nregion = x\n  [profile a]\nk = v\n", 3, "indented [profile a]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, "config", tc.text, 0o600)
+			f, err := Load(p, Config)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			compareWithBotocore(t, p, f)
+			mustSet(t, f, "new", []KV{{"region", "eu-west-1"}}, nil)
+			err = f.Save()
+			if err == nil {
+				t.Fatal("Save succeeded")
+			}
+			want := fmt.Sprintf("line %d: ", tc.line)
+			if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err = %q, want %q and %q", err, want, tc.msg)
+			}
+			for _, l := range strings.Split(tc.text, "\n") {
+				if len(l) > 6 && strings.Contains(err.Error(), l) {
+					t.Errorf("err quotes the line %q: %v", l, err)
+				}
+			}
+			if got := readFile(t, p); got != tc.text {
+				t.Error("file changed")
+			}
 		})
 	}
 }
@@ -492,7 +531,7 @@ func TestConcurrentChange(t *testing.T) {
 	if err := f3.Save(); err == nil || !strings.Contains(err.Error(), "changed while credproc was editing it") {
 		t.Fatalf("Save err = %v", err)
 	}
-	if entries, _ := os.ReadDir(filepath.Dir(p)); len(entries) != 1 {
+	if entries := otherFiles(t, p); len(entries) != 0 {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
@@ -509,8 +548,8 @@ func TestSaveTwiceAndLeftovers(t *testing.T) {
 	if a, _ := g.Profile("a"); a.Get("region") != "2" {
 		t.Errorf("a = %q", a.Keys)
 	}
-	if entries, _ := os.ReadDir(filepath.Dir(p)); len(entries) != 1 {
-		t.Errorf("directory has %d entries, want 1", len(entries))
+	if entries := otherFiles(t, p); len(entries) != 0 {
+		t.Errorf("files left next to the config: %v", entries)
 	}
 }
 
@@ -737,11 +776,7 @@ func compareWithBotocoreError(t *testing.T, path, name string) {
 		return
 	}
 	stricter := map[string]bool{
-		"ini unterminated triple quote": true, // only gopkg.in/ini.v1 rejects it
-		"empty header":                  true, // ditto
-		"indented header after key":     true, // readers disagree on the sections
-		"continuation without =":        true, // only gopkg.in/ini.v1 rejects it
-		"stray CR":                      true, // Python reads a lone CR as a line break
+		"stray CR": true, // Python reads a lone CR as a line break
 	}
 	if r.Error == "" && !stricter[name] {
 		t.Errorf("configparser accepts a file we reject")
@@ -789,4 +824,22 @@ func TestQuotedProfileName(t *testing.T) {
 	if got := f.ProfileNames(); !reflect.DeepEqual(got, []string{"my name"}) {
 		t.Errorf("ProfileNames = %q", got)
 	}
+}
+
+// otherFiles lists the files next to path other than path itself and its
+// edit lock file, which stays (removing it could let two writers lock
+// different files).
+func otherFiles(t *testing.T, path string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); n != filepath.Base(path) && n != "."+filepath.Base(path)+".credproc.lock" {
+			names = append(names, n)
+		}
+	}
+	return names
 }

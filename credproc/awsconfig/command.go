@@ -2,12 +2,41 @@ package awsconfig
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 )
 
-// JoinCommand renders args as one credential_process line that every AWS
-// SDK reads back as the same argv: botocore runs shlex.split(line) (POSIX
-// mode, no shell) and the Go, Java and JavaScript SDKs run sh -c line.
+// JoinCommand renders args as one credential_process line for the platform
+// credproc runs on (JoinCommandFor with runtime.GOOS).
+func JoinCommand(args []string) string { return JoinCommandFor(runtime.GOOS, args) }
+
+// SplitCommand splits a credential_process (or --mfa-process) line into
+// argv as the AWS CLI does on the platform credproc runs on
+// (SplitCommandFor with runtime.GOOS).
+func SplitCommand(line string) ([]string, error) { return SplitCommandFor(runtime.GOOS, line) }
+
+// JoinCommandFor renders args as one credential_process line that the AWS
+// CLI and SDKs on platform goos read back as the same argv: on Windows as
+// joinWindows writes it, elsewhere as joinPOSIX does.
+func JoinCommandFor(goos string, args []string) string {
+	if goos == "windows" {
+		return joinWindows(args)
+	}
+	return joinPOSIX(args)
+}
+
+// SplitCommandFor splits line as botocore's compat_shell_split does on
+// platform goos: the win32 rules on Windows, shlex.split elsewhere.
+func SplitCommandFor(goos, line string) ([]string, error) {
+	if goos == "windows" {
+		return splitWindows(line)
+	}
+	return splitPOSIX(line)
+}
+
+// joinPOSIX renders args as one credential_process line that every AWS
+// SDK on Unix reads back as the same argv: botocore runs shlex.split(line)
+// (POSIX mode, no shell) and the Go, Java and JavaScript SDKs run sh -c line.
 //
 // Words made only of [A-Za-z0-9_@%+=:,./-] are written bare; anything else
 // is wrapped in single quotes, an embedded single quote becoming \'. A few
@@ -21,7 +50,7 @@ import (
 //
 // An argument containing a newline cannot be written on one line: the result
 // is still returned, but SetProfile rejects it as a value.
-func JoinCommand(args []string) string {
+func joinPOSIX(args []string) string {
 	var b strings.Builder
 	for i, a := range args {
 		if i > 0 {
@@ -124,15 +153,15 @@ func quoteArg(b *strings.Builder, s string) {
 	}
 }
 
-// SplitCommand splits a credential_process line into argv exactly as
-// botocore does with Python's shlex.split(line): POSIX mode, no comments,
+// splitPOSIX splits a credential_process line into argv exactly as
+// botocore does on Unix with Python's shlex.split(line): POSIX mode, no comments,
 // words separated by space, tab, CR or LF. Single quotes preserve everything
 // up to the next single quote; inside double quotes a backslash escapes only
 // a backslash or a double quote (elsewhere it is kept, as Python's shlex does,
 // unlike sh which also escapes $, ` and newline); outside quotes a backslash
 // makes the next character literal. An unterminated quote or a trailing
 // backslash is an error.
-func SplitCommand(line string) ([]string, error) {
+func splitPOSIX(line string) ([]string, error) {
 	var args []string
 	var tok strings.Builder
 	inTok := false
@@ -198,4 +227,21 @@ func SplitCommand(line string) ([]string, error) {
 		args = append(args, tok.String())
 	}
 	return args, nil
+}
+
+// QuoteWord writes s as one word of a command line for the platform
+// credproc runs on, for messages that show a command to paste.
+func QuoteWord(s string) string {
+	var b strings.Builder
+	switch {
+	case runtime.GOOS == "windows":
+		quoteWindows(&b, s, true)
+	case s == "":
+		b.WriteString("''")
+	case isBareWord(s):
+		b.WriteString(s)
+	default:
+		quoteArg(&b, s)
+	}
+	return b.String()
 }

@@ -76,7 +76,7 @@ func TestJoinSplitRoundTrip(t *testing.T) {
 		if strings.ContainsAny(strings.Join(args, ""), "\n\r") {
 			continue
 		}
-		if err := checkValue("credential_process", line); err != nil {
+		if err := CheckValue(line); err != nil {
 			t.Errorf("JoinCommand(%q) = %s is not a valid value: %v", args, line, err)
 		}
 		if got := goSDKValue("credential_process = " + line); got != line {

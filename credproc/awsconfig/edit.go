@@ -63,25 +63,36 @@ func (f *File) headerFor(name string) string {
 	return name
 }
 
-// checkName rejects profile names that could not be written and read back
-// the same way by every AWS SDK.
-func (f *File) checkName(name string) error {
+// MaxProfileName is the longest profile name credproc writes.
+const MaxProfileName = 128
+
+// CheckProfileName is the one rule for profile names credproc writes (and
+// takes on its command line): names every AWS SDK writes and reads back the
+// same way, in both files, and that a shell hint can quote.
+func CheckProfileName(name string) error {
 	if name == "" {
 		return fmt.Errorf("empty profile name")
 	}
 	if !utf8.ValidString(name) {
 		return fmt.Errorf("profile name %q is not valid UTF-8", name)
 	}
+	if len(name) > MaxProfileName {
+		return fmt.Errorf("profile name %q: at most %d bytes", name, MaxProfileName)
+	}
 	for _, r := range name {
-		if isSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`[]='"\#;`, r) {
-			return fmt.Errorf("profile name %q: must not contain whitespace, control characters or any of [ ] = ' \" \\ # ;", name)
+		if isSpace(r) || unicode.IsControl(r) || r == '\ufeff' || strings.ContainsRune(`[]='"\#;`+"`", r) {
+			return fmt.Errorf("profile name %q: must not contain whitespace, control characters or any of [ ] = ' \" ` \\ # ;", name)
 		}
 	}
-	if f.kind == Credentials && name == "DEFAULT" {
-		return fmt.Errorf("profile name %q is reserved in the credentials file (Python's configparser treats [DEFAULT] as defaults for every section)", name)
+	if name == "DEFAULT" {
+		return fmt.Errorf("profile name %q is reserved (Python's configparser treats [DEFAULT] as defaults for every section)", name)
 	}
 	return nil
 }
+
+// checkName rejects profile names that could not be written and read back
+// the same way by every AWS SDK.
+func (f *File) checkName(name string) error { return CheckProfileName(name) }
 
 func checkKey(key string) error {
 	if key == "" {
@@ -92,39 +103,6 @@ func checkKey(key string) error {
 		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.'
 		if !ok {
 			return fmt.Errorf("key %q: only letters, digits, '_', '-' and '.' are allowed", key)
-		}
-	}
-	return nil
-}
-
-// checkValue rejects values that would not be read back unchanged by
-// botocore, gopkg.in/ini.v1 and the Go SDK's INI reader, or that could
-// change the file's structure.
-func checkValue(key, v string) error {
-	bad := func(why string) error { return fmt.Errorf("value for %q: %s", key, why) }
-	if !utf8.ValidString(v) {
-		return bad("not valid UTF-8")
-	}
-	for _, r := range v {
-		if r == '\n' || r == '\r' {
-			return bad("must be a single line")
-		}
-		if unicode.IsControl(r) && r != '\t' {
-			return bad(fmt.Sprintf("contains control character %U", r))
-		}
-	}
-	if trimSpace(v) != v {
-		return bad("has leading or trailing whitespace, which readers strip")
-	}
-	if strings.HasPrefix(v, `"""`) || strings.HasPrefix(v, "`") {
-		return bad("starts with \"\"\" or `, which some INI readers treat as a multi-line quote")
-	}
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-		return bad("is wrapped in quotes, which the Go SDK strips")
-	}
-	for _, s := range []string{" #", " ;", "\t#", "\t;"} {
-		if strings.Contains(v, s) {
-			return bad(fmt.Sprintf("contains %q, which the Go SDK reads as the start of a comment", s))
 		}
 	}
 	return nil
@@ -156,8 +134,8 @@ func (f *File) SetProfile(name string, kv []KV, remove []string) error {
 		if err := checkKey(e.Key); err != nil {
 			return fmt.Errorf("profile %s: %w", name, err)
 		}
-		if err := checkValue(e.Key, e.Value); err != nil {
-			return fmt.Errorf("profile %s: %w", name, err)
+		if err := CheckValue(e.Value); err != nil {
+			return fmt.Errorf("profile %s: value for %q: %w", name, e.Key, err)
 		}
 		k := strings.ToLower(e.Key)
 		if _, dup := set[k]; dup {

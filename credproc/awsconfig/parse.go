@@ -148,16 +148,20 @@ func (s *scanner) next(content string) (lineInfo, string) {
 	return li, ""
 }
 
-// clip shortens s for an error message.
-// iniReason is ini.v1's error without the line text it appends after the
-// colon ("key-value delimiter not found: <line>"): the line may hold a
-// secret key.
+// iniReason says why gopkg.in/ini.v1 refused a file, without its error
+// text: ini.v1 quotes lines of the file there ("missing closing key quote
+// from … to …"), and a line may hold a secret key.
 func iniReason(err error) string {
-	msg := oneLine(err.Error())
-	if i := strings.Index(msg, ": "); i >= 0 {
-		msg = msg[:i]
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "closing key quote from"):
+		return "an unclosed ` or \"\"\" quote, which some INI readers read as a multi-line value (the AWS CLI does not)"
+	case strings.Contains(msg, "delimiter not found"), strings.Contains(msg, "closing key quote:"):
+		return "a line other INI readers do not read as \"key = value\" (the AWS CLI reads it as part of the previous value)"
+	case strings.Contains(msg, "unclosed section"):
+		return "a [ line other INI readers read as an unclosed section header"
 	}
-	return msg
+	return "a line other INI readers (gopkg.in/ini.v1) cannot read"
 }
 
 // keyInfo describes one key of a section: lines[start:end] hold the key line
@@ -243,7 +247,10 @@ type parsed struct {
 	bom    string
 	eol    string
 	blocks []*block
-	ini    *ini.File
+	ini    *ini.File // nil when iniErr is set
+	// iniErr says why other INI readers would read the file differently
+	// from the AWS CLI; such a file is read but never written.
+	iniErr error
 }
 
 // parse splits data into blocks and checks it the way botocore would (a file
@@ -328,13 +335,17 @@ func parse(path string, data []byte) (*parsed, error) {
 		p.eol = "\r\n"
 	}
 
+	// The AWS CLI reads the file as scanned above, so credproc reads it the
+	// same way. Other INI readers may not: their disagreement is kept and
+	// refuses a write (Save), never a read.
 	f, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
-		return nil, perr(iniErrorLine(data), "%s", iniReason(err))
+		p.iniErr = perr(iniErrorLine(data), "%s", iniReason(err))
+		return p, nil
 	}
 	p.ini = f
 	if err := p.checkSections(path, contHeaders); err != nil {
-		return nil, err
+		p.iniErr = err
 	}
 	return p, nil
 }
@@ -404,11 +415,6 @@ func iniErrorLine(data []byte) int {
 	return k + 1
 }
 
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
-}
-
 // classify fills in a section block's type and name from its header, the
 // way botocore's build_profile_map does for the config file (with the
 // stricter rule that the first word must be exactly the section type).
@@ -428,7 +434,7 @@ func classify(kind Kind, b *block) {
 	}
 	for _, t := range []string{TypeProfile, TypeSSOSession, TypeServices} {
 		if strings.HasPrefix(h, t) {
-			parts, err := SplitCommand(h)
+			parts, err := splitPOSIX(h) // botocore splits headers with shlex everywhere
 			if err == nil && len(parts) == 2 && parts[0] == t {
 				b.typ, b.name = t, parts[1]
 				return

@@ -15,6 +15,8 @@ import (
 // directory, synced, given the original file's permission bits (0600 for a
 // new file) and renamed over the original. A symlinked file is replaced at
 // its target. The parent directory is created with mode 0700 if missing.
+// The compare and the rename happen under the edit lock (see Edit), which
+// also lets Save remove temporary files a killed writer left.
 //
 // If the file on disk no longer has the content that was loaded, Save
 // returns an error and writes nothing, so a concurrent edit is never lost.
@@ -31,12 +33,16 @@ func (f *File) Save() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(target)
-	if !f.existed {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+	if !f.locked {
+		// Edit holds the lock from the read on; a plain Save holds it
+		// from the compare to the rename.
+		unlock, err := lockEdits(f.path, target)
+		if err != nil {
 			return err
 		}
+		defer unlock()
 	}
+	removeStaleTemps(target)
 	if err := writeAtomic(target, data, func() error { return f.checkUnchanged(target) }); err != nil {
 		return err
 	}
@@ -82,6 +88,10 @@ func resolveTarget(path string) (string, error) {
 	return t, nil
 }
 
+// testBeforeRename, set only by tests, runs between writing the temporary
+// file and renaming it: where a killed writer leaves its temporary file.
+var testBeforeRename func()
+
 // writeAtomic writes data to a temporary file next to target and renames it
 // over target. check runs just before the rename.
 func writeAtomic(target string, data []byte, check func() error) (err error) {
@@ -90,7 +100,7 @@ func writeAtomic(target string, data []byte, check func() error) (err error) {
 	if statErr == nil {
 		perm = fi.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".credproc-*")
+	tmp, err := os.CreateTemp(filepath.Dir(target), tempPrefix(target)+"*")
 	if err != nil {
 		return err
 	}
@@ -118,6 +128,9 @@ func writeAtomic(target string, data []byte, check func() error) (err error) {
 	if err = check(); err != nil {
 		return err
 	}
+	if testBeforeRename != nil {
+		testBeforeRename()
+	}
 	if err = os.Rename(tmp.Name(), target); err != nil {
 		return err
 	}
@@ -130,6 +143,11 @@ func (f *File) verify(data []byte) (*parsed, error) {
 	p, err := parse(f.path, data)
 	if err != nil {
 		return nil, fmt.Errorf("the edited text would not parse (%v)", err)
+	}
+	if p.iniErr != nil {
+		// The file as it is may be fine for the AWS CLI, but an edit
+		// could not be checked against the other readers.
+		return nil, fmt.Errorf("other INI readers would read it differently from the AWS CLI (%v); fix that line first", p.iniErr)
 	}
 	m := f.model
 	if m == nil {

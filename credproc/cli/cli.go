@@ -142,16 +142,20 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// stateDir holds the non-secret index and the lock files.
+// stateDir holds the non-secret index and the lock files: the user's cache
+// directory, else the user's runtime directory, never a shared temporary
+// directory ("" when there is neither; the store then refuses to work).
 func stateDir() string {
 	if d := os.Getenv("CREDPROC_STATE_DIR"); d != "" {
 		return d
 	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		d = os.TempDir()
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "credproc")
 	}
-	return filepath.Join(d, "credproc")
+	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+		return filepath.Join(d, "credproc")
+	}
+	return ""
 }
 
 // openStore opens the keyring cache: on Linux sessions in the kernel

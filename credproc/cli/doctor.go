@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -115,15 +116,11 @@ func credprocProfiles(f *awsconfig.File) []string {
 	var names []string
 	for _, n := range f.ProfileNames() {
 		p, _ := f.Profile(n)
-		if argv, err := awsconfig.SplitCommand(p.Keys["credential_process"]); err == nil && len(argv) > 0 && isCredproc(argv[0]) {
+		if prog, _, err := credproc.ParseLine(p.Keys["credential_process"]); prog != "" && !errors.Is(err, credproc.ErrNotCredproc) {
 			names = append(names, n)
 		}
 	}
 	return names
-}
-
-func isCredproc(prog string) bool {
-	return strings.HasPrefix(strings.ToLower(filepath.Base(prog)), "credproc")
 }
 
 // checkConfig is the doctor's first step: profile name exists in f, its
@@ -135,7 +132,8 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 	fail := func(msg string, fix ...string) (credproc.Check, *credproc.Settings) {
 		return credproc.Check{Step: "config", Status: credproc.StatusFail, Msg: msg, Fix: fix}, nil
 	}
-	setupFix := "write it with `credproc setup " + name + " --source NAME --account ID` (or --role-arn ARN)"
+	qname := awsconfig.QuoteWord(name)
+	setupFix := "write it with `credproc setup " + qname + " --source NAME --account ID` (or --role-arn ARN)"
 	p, ok := f.Profile(name)
 	if !ok {
 		return fail(fmt.Sprintf("no profile %q in %s", name, path), setupFix)
@@ -144,39 +142,29 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 	if line == "" {
 		return fail(fmt.Sprintf("profile %s in %s has no credential_process", name, path), setupFix)
 	}
-	argv, err := awsconfig.SplitCommand(line)
-	if err != nil || len(argv) == 0 {
-		return fail(fmt.Sprintf("the credential_process of profile %s cannot be split into a command: %v", name, err), setupFix)
-	}
-	if !isCredproc(argv[0]) {
-		return fail(fmt.Sprintf("profile %s runs %s, not credproc", name, argv[0]), setupFix)
-	}
-	args := argv[1:]
-	if len(args) > 0 && args[0] == "process" {
-		args = args[1:]
-	}
-	fs := newFlagSet("credential_process")
-	var s credproc.Settings
-	s.RegisterFlags(fs)
-	if pos, err := parseFlags(fs, args); err != nil {
-		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+name+" …`")
-	} else if len(pos) > 0 {
-		return fail(fmt.Sprintf("the credential_process line of profile %s has an unexpected argument %q", name, pos[0]), "correct the line, or write it again with `credproc setup "+name+" …`")
+	prog, s, err := credproc.ParseLine(line)
+	switch {
+	case errors.Is(err, credproc.ErrNotCredproc):
+		return fail(fmt.Sprintf("profile %s runs %s, not credproc", name, prog), setupFix)
+	case err != nil && prog == "":
+		return fail(fmt.Sprintf("the credential_process of profile %s %v", name, err), setupFix)
+	case err != nil:
+		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+qname+" …`")
 	}
 	if err := s.Validate(); err != nil {
-		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+name+" …`")
+		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+qname+" …`")
 	}
 
 	// The rest may each be wrong at once: collect them all.
 	var problems, fixes []string
-	if err := checkExecutable(argv[0]); err != nil {
+	if err := checkExecutable(prog); err != nil {
 		problems = append(problems, err.Error())
-		fixes = append(fixes, "install credproc where the line says, or run `credproc setup "+name+" …` again with the installed binary: it writes its own absolute path")
+		fixes = append(fixes, "install credproc where the line says, or run `credproc setup "+qname+" …` again with the installed binary: it writes its own absolute path")
 	}
 	for _, k := range conflictingKeys {
 		if p.Keys[k] != "" {
 			problems = append(problems, fmt.Sprintf("profile %s also has %s, so the AWS CLI ignores credential_process", name, k))
-			fixes = append(fixes, fmt.Sprintf("remove %s from [profile %s] in %s (`credproc setup %s …` removes it)", k, name, path, name))
+			fixes = append(fixes, fmt.Sprintf("remove %s from [profile %s] in %s (`credproc setup %s …` removes it)", k, name, path, qname))
 		}
 	}
 	credsPath := awsconfig.CredentialsPath()
@@ -191,7 +179,7 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 		c, _ := fail(strings.Join(problems, "; "), fixes...)
 		return c, nil
 	}
-	c := credproc.Check{Step: "config", Status: credproc.StatusOK, Msg: fmt.Sprintf("profile %s in %s runs %s", name, path, argv[0])}
+	c := credproc.Check{Step: "config", Status: credproc.StatusOK, Msg: fmt.Sprintf("profile %s in %s runs %s", name, path, prog)}
 	if getenv("AWS_ACCESS_KEY_ID") != "" {
 		// The AWS CLI lets environment keys win unless --profile is given
 		// on its command line (AWS_PROFILE is not enough).
@@ -199,7 +187,7 @@ func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (cr
 		c.Msg += "; but AWS_ACCESS_KEY_ID is set, and AWS commands without --profile use those keys instead"
 		c.Fix = []string{"unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"}
 	}
-	return c, &s
+	return c, s
 }
 
 // checkExecutable reports why prog, the command of a credential_process

@@ -287,25 +287,9 @@ func orgSlug(name string) string {
 	return s
 }
 
-// recordedName is an account name as it can be stored in the config file:
-// every INI reader must read it back the same, so comment characters and
-// quotes go and whitespace is collapsed.
-func recordedName(name string) string {
-	name = strings.Map(func(r rune) rune {
-		if strings.ContainsRune("#;\"`", r) || r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, name)
-	name = strings.Join(strings.Fields(name), " ")
-	if len(name) >= 2 && name[0] == '\'' && name[len(name)-1] == '\'' {
-		name = strings.TrimSpace(name[1 : len(name)-1])
-	}
-	if name == "" {
-		return "-"
-	}
-	return name
-}
+// recordedName is an account name as it can be stored in the config file
+// (awsconfig.SafeText: every reader reads it back the same).
+func recordedName(name string) string { return awsconfig.SafeText(name) }
 
 // cmdSetupOrg writes a profile for every active account of the source's
 // organization, in one atomic write of the config file.
@@ -360,11 +344,10 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return err
 	}
 	path := awsconfig.ConfigPath()
-	f, err := awsconfig.Load(path, awsconfig.Config)
-	if err != nil {
+	// Read now to fail before the network; the write reads it again.
+	if _, err := awsconfig.Load(path, awsconfig.Config); err != nil {
 		return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
 	}
-	credsFile, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
 
 	r := newResolver(u)
 	// The listing uses exactly the own-account profile's settings, so the
@@ -423,96 +406,116 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	status.Close()
 	u.infof("the organization has %d accounts (listed in %s)", len(accounts), time.Since(start).Round(time.Millisecond))
 
-	var existing []awsconfig.Profile
-	for _, n := range f.ProfileNames() {
-		p, _ := f.Profile(n)
-		existing = append(existing, p)
-	}
-	credNames := map[string]bool{}
-	if credsFile != nil {
-		for _, n := range credsFile.ProfileNames() {
-			credNames[n] = true
+	// The plan is made from the file as it is under the edit lock, so a
+	// concurrent setup's profiles are seen, never overwritten.
+	var plan orgPlan
+	wrote := false
+	err = awsconfig.Edit(path, awsconfig.Config, func(f *awsconfig.File) (bool, error) {
+		credsFile, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
+		var existing []awsconfig.Profile
+		for _, n := range f.ProfileNames() {
+			p, _ := f.Profile(n)
+			existing = append(existing, p)
 		}
-	}
-	plan := planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: o.prefix, self: self,
-		roles: roles, inScope: inScope, name: nameFn})
+		credNames := map[string]bool{}
+		if credsFile != nil {
+			for _, n := range credsFile.ProfileNames() {
+				credNames[n] = true
+			}
+		}
+		plan = planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: o.prefix, self: self,
+			roles: roles, inScope: inScope, name: nameFn})
 
-	ps := make([]profileWrite, 0, len(plan.writes))
-	for _, w := range plan.writes {
-		if err := profileNameOK(w.profile); err != nil {
-			return &credproc.Error{Msg: fmt.Sprintf("account %s (%s) would get profile name %q: %v", w.account.Name, w.account.ID, w.profile, err), Hint: "change --name-template or --prefix"}
+		ps := make([]profileWrite, 0, len(plan.writes))
+		for _, w := range plan.writes {
+			if err := profileNameOK(w.profile); err != nil {
+				return false, &credproc.Error{Msg: fmt.Sprintf("account %s (%s) would get profile name %q: %v", w.account.Name, w.account.ID, w.profile, err), Hint: "change --name-template or --prefix"}
+			}
+			ps = append(ps, profileWrite{name: w.profile, extra: []awsconfig.KV{
+				{Key: keyManaged, Value: managedByOrg},
+				{Key: keyAccountID, Value: w.account.ID},
+				{Key: keyAccountName, Value: recordedName(w.account.Name)},
+			}})
+			p := &ps[len(ps)-1]
+			role := o.roleName
+			if w.role != "" {
+				role = w.role
+				p.extra = append(p.extra, awsconfig.KV{Key: keyRole, Value: w.role})
+			}
+			if w.own {
+				p.settings = &own
+			} else if p.settings, err = orgRoleSettings(s, w.account.ID, role); err != nil {
+				return false, err
+			}
+			if p.line, err = processLine(p.settings); err != nil {
+				return false, err
+			}
 		}
-		ps = append(ps, profileWrite{name: w.profile, extra: []awsconfig.KV{
-			{Key: keyManaged, Value: managedByOrg},
-			{Key: keyAccountID, Value: w.account.ID},
-			{Key: keyAccountName, Value: recordedName(w.account.Name)},
-		}})
-		p := &ps[len(ps)-1]
-		role := o.roleName
-		if w.role != "" {
-			role = w.role
-			p.extra = append(p.extra, awsconfig.KV{Key: keyRole, Value: w.role})
-		}
-		if w.own {
-			p.settings = &own
-		} else if p.settings, err = orgRoleSettings(s, w.account.ID, role); err != nil {
-			return err
-		}
-		if p.line, err = processLine(p.settings); err != nil {
-			return err
-		}
-	}
 
-	before := f.Bytes()
-	counts, err := applyProfiles(u, f, credsFile, ps)
+		before := f.Bytes()
+		counts, err := applyProfiles(u, f, credsFile, ps)
+		if err != nil {
+			return false, err
+		}
+		for _, m := range plan.warnings {
+			u.warnf("%s", m)
+		}
+		for _, m := range plan.notices {
+			u.infof("%s", m)
+		}
+		if o.scale.prune {
+			for _, g := range plan.gone {
+				f.DeleteProfile(g.profile)
+			}
+		} else if len(plan.gone) > 0 {
+			var names []string
+			for _, g := range plan.gone {
+				names = append(names, g.profile)
+			}
+			u.warnf("%s of accounts that left the organization or are not active %s kept: %s; add --prune to delete %s", orgPlural(len(names), "profile"), orgWasWere(len(names)), orgFew(names), orgItThem(len(names)))
+		}
+		if len(plan.skipped) > 0 {
+			var names []string
+			for _, a := range plan.skipped {
+				names = append(names, fmt.Sprintf("%s (%s, %s)", a.Name, a.ID, a.State))
+			}
+			u.infof("skipped %s that %s not active: %s", orgPlural(len(names), "account"), orgIsAre(len(names)), orgListed(names))
+		}
+		if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
+			u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): the profiles will get 1h sessions; add --mfa-direct for %s", credproc.FormatDuration(s.Duration))
+		}
+		u.infof("%s", orgSummary(counts, plan.gone, o.scale.prune))
+
+		if o.dryRun {
+			if d := awsconfig.Diff(before, f.Bytes()); d != "" {
+				fmt.Fprintf(u.stdout, "--- %s\n+++ %s\n%s", path, path, d)
+			}
+			u.infof("dry run: nothing written to %s", path)
+			return false, nil
+		}
+		wrote = f.Changed()
+		return wrote, nil
+	})
 	if err != nil {
-		return err
-	}
-	for _, m := range plan.warnings {
-		u.warnf("%s", m)
-	}
-	for _, m := range plan.notices {
-		u.infof("%s", m)
-	}
-	if o.scale.prune {
-		for _, g := range plan.gone {
-			f.DeleteProfile(g.profile)
+		var pe *awsconfig.ParseError
+		if errors.As(err, &pe) {
+			return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
 		}
-	} else if len(plan.gone) > 0 {
-		var names []string
-		for _, g := range plan.gone {
-			names = append(names, g.profile)
+		var ce *credproc.Error
+		if errors.As(err, &ce) {
+			return err
 		}
-		u.warnf("%s of accounts that left the organization or are not active %s kept: %s; add --prune to delete %s", orgPlural(len(names), "profile"), orgWasWere(len(names)), orgFew(names), orgItThem(len(names)))
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if len(plan.skipped) > 0 {
-		var names []string
-		for _, a := range plan.skipped {
-			names = append(names, fmt.Sprintf("%s (%s, %s)", a.Name, a.ID, a.State))
-		}
-		u.infof("skipped %s that %s not active: %s", orgPlural(len(names), "account"), orgIsAre(len(names)), orgListed(names))
-	}
-	if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
-		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): the profiles will get 1h sessions; add --mfa-direct for %s", credproc.FormatDuration(s.Duration))
-	}
-	u.infof("%s", orgSummary(counts, plan.gone, o.scale.prune))
-
 	if o.dryRun {
-		if d := awsconfig.Diff(before, f.Bytes()); d != "" {
-			fmt.Fprintf(u.stdout, "--- %s\n+++ %s\n%s", path, path, d)
-		}
-		u.infof("dry run: nothing written to %s", path)
 		return nil
 	}
-	if f.Changed() {
-		if err := f.Save(); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
+	if wrote {
 		u.infof("wrote %s", path)
 	}
 	for _, w := range plan.writes {
 		if !w.own {
-			u.infof("hint: try `aws sts get-caller-identity --profile %s`", w.profile)
+			u.infof("hint: try `aws sts get-caller-identity --profile %s`", awsconfig.QuoteWord(w.profile))
 			break
 		}
 	}

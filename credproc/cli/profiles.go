@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsconfig"
@@ -34,7 +34,7 @@ func loadProfileSettings(name string) (*credproc.Settings, error) {
 	if !ok {
 		return nil, &credproc.Error{
 			Msg:  fmt.Sprintf("no profile %q in %s", name, path),
-			Hint: "create it with `credproc setup " + name + " --source NAME --account ID`",
+			Hint: "create it with `credproc setup " + awsconfig.QuoteWord(name) + " --source NAME --account ID`",
 		}
 	}
 	return settingsFromLine(name, p.Keys["credential_process"])
@@ -42,28 +42,14 @@ func loadProfileSettings(name string) (*credproc.Settings, error) {
 
 // settingsFromLine parses a credential_process line that credproc wrote.
 func settingsFromLine(profile, line string) (*credproc.Settings, error) {
-	notOurs := &credproc.Error{
-		Msg:  fmt.Sprintf("profile %q does not run credproc (its credential_process is not a credproc line)", profile),
-		Hint: "write it with `credproc setup " + profile + " …`",
+	_, s, err := credproc.ParseLine(line)
+	if line == "" || err != nil {
+		return nil, &credproc.Error{
+			Msg:  fmt.Sprintf("profile %q does not run credproc (its credential_process is not a credproc line)", profile),
+			Hint: "write it with `credproc setup " + awsconfig.QuoteWord(profile) + " …`",
+		}
 	}
-	if line == "" {
-		return nil, notOurs
-	}
-	argv, err := awsconfig.SplitCommand(line)
-	if err != nil || len(argv) < 2 || !strings.HasPrefix(filepath.Base(argv[0]), "credproc") {
-		return nil, notOurs
-	}
-	args := argv[1:]
-	if args[0] == "process" {
-		args = args[1:]
-	}
-	fs := newFlagSet("credential_process")
-	var s credproc.Settings
-	s.RegisterFlags(fs)
-	if pos, err := parseFlags(fs, args); err != nil || len(pos) > 0 {
-		return nil, notOurs
-	}
-	return &s, nil
+	return s, nil
 }
 
 // selfPath is the absolute path of this binary, for credential_process.
@@ -81,13 +67,13 @@ func processLine(s *credproc.Settings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return awsconfig.JoinCommand(append([]string{exe}, s.Args()...)), nil
+	return s.Line(exe), nil
 }
 
 // profileNameOK rejects names that cannot be an AWS profile section.
 func profileNameOK(name string) error {
-	if name == "" || strings.ContainsAny(name, "[]=;#\r\n\t ") || len(name) > 128 {
-		return usagef("invalid profile name %q: use letters, digits and -_.@", name)
+	if err := credproc.CheckProfileName(name); err != nil {
+		return usagef("invalid %v", err)
 	}
 	return nil
 }
@@ -151,7 +137,7 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 	}
 	warnSourceMissing(ctx, u, s.Source)
 	u.infof("wrote profile %s to %s", name, awsconfig.ConfigPath())
-	u.infof("hint: try `aws sts get-caller-identity --profile %s`", name)
+	u.infof("hint: try `aws sts get-caller-identity --profile %s`", awsconfig.QuoteWord(name))
 	return nil
 }
 
@@ -162,24 +148,29 @@ type profileWrite struct {
 	extra    []awsconfig.KV
 }
 
-// writeProfiles writes profiles to the AWS config file in one atomic write.
+// writeProfiles writes profiles to the AWS config file in one atomic write,
+// under the file's edit lock from the read to the rename.
 func writeProfiles(u *ui, ps []profileWrite) error {
 	path := awsconfig.ConfigPath()
-	f, err := awsconfig.Load(path, awsconfig.Config)
-	if err != nil {
+	var parseErr error
+	err := awsconfig.Edit(path, awsconfig.Config, func(f *awsconfig.File) (bool, error) {
+		creds, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
+		if _, err := applyProfiles(u, f, creds, ps); err != nil {
+			parseErr = err
+			return false, err
+		}
+		return f.Changed(), nil
+	})
+	var pe *awsconfig.ParseError
+	switch {
+	case err == nil:
+		return nil
+	case parseErr != nil:
+		return err
+	case errors.As(err, &pe) && pe.Path == path:
 		return &credproc.Error{Msg: err.Error(), Hint: "fix the AWS config file; credproc changed nothing", Err: err}
 	}
-	creds, _ := awsconfig.Load(awsconfig.CredentialsPath(), awsconfig.Credentials)
-	if _, err := applyProfiles(u, f, creds, ps); err != nil {
-		return err
-	}
-	if !f.Changed() {
-		return nil
-	}
-	if err := f.Save(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return fmt.Errorf("write %s: %w", path, err)
 }
 
 // applyCounts says what applying the profiles did.
@@ -239,10 +230,8 @@ func lineRegion(line string) string {
 	if err != nil || len(argv) < 2 {
 		return ""
 	}
-	fs := newFlagSet("credential_process")
-	var s credproc.Settings
-	s.RegisterFlags(fs)
-	if _, err := parseFlags(fs, argv[1:]); err != nil {
+	s, err := credproc.ParseArgs(argv[1:])
+	if err != nil {
 		return ""
 	}
 	return s.Region

@@ -38,8 +38,8 @@ func isSecretKeyChar(c byte) bool {
 }
 
 func checkSourceName(name string) error {
-	if !credproc.NameChars(name, 1, 64, ".@+=-") {
-		return usagef("invalid source name %q: use up to 64 letters, digits and _.@+=-", name)
+	if err := credproc.CheckSourceName(name); err != nil {
+		return usagef("%v", err)
 	}
 	return nil
 }
@@ -106,8 +106,10 @@ func cmdAdd(ctx context.Context, u *ui, args []string) error {
 		return &credproc.Error{Msg: fmt.Sprintf("store source %q in the %s keyring: %v", name, st.Backend().Name(), err), Err: err}
 	}
 	// Sessions made with the old key must not outlive it.
-	if err := st.DeleteSessionsFrom(name); err != nil {
+	if rep, err := st.ForgetSource(name); err != nil {
 		u.warnf("could not drop the sessions cached from the old key: %v", err)
+	} else {
+		warnUnreached(u, rep)
 	}
 	u.infof("stored access key %s as source %q in the %s keyring", akid, name, st.Backend().Name())
 	return nil
@@ -129,14 +131,32 @@ func cmdRemove(u *ui, args []string) error {
 	if _, err := st.Source(pos[0]); errors.Is(err, cache.ErrNotFound) {
 		return &credproc.Error{Msg: fmt.Sprintf("no source named %q in the keyring", pos[0]), Hint: "`credproc list` shows the stored sources"}
 	}
-	if err := st.DeleteSessionsFrom(pos[0]); err != nil {
+	rep, err := st.ForgetSource(pos[0])
+	if err != nil {
 		return err
 	}
 	if err := st.DeleteSource(pos[0]); err != nil {
 		return err
 	}
-	u.infof("removed source %q and its cached sessions", pos[0])
+	warnUnreached(u, rep)
+	u.infof("removed source %q and %s cached from it", pos[0], sessionCount(rep.Dropped))
 	return nil
+}
+
+// warnUnreached says which keyrings a forget could not reach or list:
+// sessions there were not dropped and stay until they expire.
+func warnUnreached(u *ui, rep cache.Report) {
+	for _, t := range rep.Unreached {
+		u.warnf("not checked: %s; sessions cached there stay until they expire", t)
+	}
+}
+
+// sessionCount is "1 session" or "N sessions".
+func sessionCount(n int) string {
+	if n == 1 {
+		return "1 session"
+	}
+	return fmt.Sprintf("%d sessions", n)
 }
 
 // warnSourceMissing warns at setup time about a source that does not exist
@@ -244,25 +264,12 @@ func cmdForget(u *ui, args []string) error {
 	st := openStore()
 	switch {
 	case *all && len(pos) == 0:
-		entries, err := st.Entries()
+		rep, err := st.ForgetAll()
 		if err != nil {
 			return err
 		}
-		n := 0
-		for _, e := range entries {
-			if e.Kind == "source" {
-				continue
-			}
-			if err := st.DeleteSession(e.Key); err != nil {
-				return err
-			}
-			n++
-		}
-		if n == 1 {
-			u.infof("dropped 1 cached session")
-		} else {
-			u.infof("dropped %d cached sessions", n)
-		}
+		warnUnreached(u, rep)
+		u.infof("dropped %s", strings.Replace(sessionCount(rep.Dropped), " ", " cached ", 1))
 		return nil
 	case !*all && len(pos) == 1:
 		s, err := loadProfileSettings(pos[0])

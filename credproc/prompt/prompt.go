@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -18,10 +19,25 @@ import (
 // ErrNoTerminal means there is no terminal to ask the user on.
 var ErrNoTerminal = errors.New("no terminal to prompt on")
 
+// ErrTimeout means nobody answered a prompt before its deadline.
+var ErrTimeout = errors.New("no answer at the terminal")
+
+// DefaultTimeout is how long a prompt waits for an answer; TimeoutEnv
+// overrides it. A caller may hold a lock while it asks, so every prompt
+// ends.
+const (
+	DefaultTimeout = 2 * time.Minute
+	TimeoutEnv     = "CREDPROC_PROMPT_TIMEOUT"
+)
+
 // Terminal is the user's terminal, opened for one conversation.
 type Terminal struct {
 	in, out *os.File
 	r       *bufio.Reader
+	// Timeout bounds each read; after one runs out the Terminal refuses
+	// further reads (the abandoned read still owns the input).
+	Timeout time.Duration
+	expired bool
 }
 
 // Open opens the controlling terminal. It fails at once, with an error
@@ -31,7 +47,45 @@ func Open() (*Terminal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoTerminal, err)
 	}
-	return &Terminal{in: in, out: out, r: bufio.NewReader(in)}, nil
+	return &Terminal{in: in, out: out, r: bufio.NewReader(in), Timeout: timeoutFromEnv()}, nil
+}
+
+// timeoutFromEnv is TimeoutEnv as a Go duration, or DefaultTimeout.
+func timeoutFromEnv() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(TimeoutEnv)); err == nil && d > 0 {
+		return d
+	}
+	return DefaultTimeout
+}
+
+// withDeadline runs read, giving up after t.Timeout; restore runs when it
+// gives up (to undo terminal modes the read set).
+func (t *Terminal) withDeadline(read func() (string, error), restore func()) (string, error) {
+	if t.expired {
+		return "", ErrTimeout
+	}
+	type result struct {
+		s   string
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		s, err := read()
+		ch <- result{s, err}
+	}()
+	timer := time.NewTimer(t.Timeout)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		return r.s, r.err
+	case <-timer.C:
+		t.expired = true
+		if restore != nil {
+			restore()
+		}
+		fmt.Fprintln(t.out)
+		return "", fmt.Errorf("%w within %s", ErrTimeout, t.Timeout)
+	}
 }
 
 // Close releases the terminal.
@@ -47,23 +101,34 @@ func (t *Terminal) Printf(format string, a ...any) {
 	fmt.Fprintf(t.out, format, a...)
 }
 
-// ReadLine shows msg and reads one line, echoed.
+// ReadLine shows msg and reads one line, echoed, within t.Timeout.
 func (t *Terminal) ReadLine(msg string) (string, error) {
 	fmt.Fprint(t.out, msg)
-	line, err := t.r.ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", fmt.Errorf("read from terminal: %w", err)
-	}
-	return strings.TrimSpace(line), nil
+	return t.withDeadline(func() (string, error) {
+		line, err := t.r.ReadString('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+			return "", fmt.Errorf("read from terminal: %w", err)
+		}
+		return strings.TrimSpace(line), nil
+	}, nil)
 }
 
-// ReadSecret shows msg and reads one line without echo.
+// ReadSecret shows msg and reads one line without echo, within t.Timeout.
 func (t *Terminal) ReadSecret(msg string) (string, error) {
 	fmt.Fprint(t.out, msg)
-	b, err := term.ReadPassword(int(t.in.Fd()))
-	fmt.Fprintln(t.out)
-	if err != nil {
-		return "", fmt.Errorf("read from terminal: %w", err)
+	fd := int(t.in.Fd())
+	state, stateErr := term.GetState(fd)
+	restore := func() {
+		if stateErr == nil {
+			term.Restore(fd, state)
+		}
 	}
-	return strings.TrimSpace(string(b)), nil
+	return t.withDeadline(func() (string, error) {
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(t.out)
+		if err != nil {
+			return "", fmt.Errorf("read from terminal: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}, restore)
 }
