@@ -18,7 +18,7 @@ const completeCmd = "__complete"
 // What a flag's value or a command's arguments complete to. Flags not
 // listed here take free text.
 var (
-	flagValues = map[string]string{"profile": "profiles", "source": "sources", "format": "formats"}
+	flagValues = map[string]string{"profile": "profiles", "source": "sources+profiles", "format": "formats"}
 	argValues  = map[string]string{
 		"help": "commands", "completion": "shells", "forget": "profiles", "remove": "sources", "setup": "profiles",
 	}
@@ -144,6 +144,8 @@ func bashCompletion(b *strings.Builder, specs []complSpec) {
 		case "profiles":
 			return `$(command "${COMP_WORDS[0]}" ` + completeCmd + ` profiles 2>/dev/null)`
 		case "sources":
+			return `$(command "${COMP_WORDS[0]}" ` + completeCmd + ` sources 2>/dev/null)`
+		case "sources+profiles":
 			return `$(command "${COMP_WORDS[0]}" ` + completeCmd + ` sources 2>/dev/null) $(command "${COMP_WORDS[0]}" ` + completeCmd + ` profiles 2>/dev/null)`
 		case "commands":
 			return strings.Join(commandNames(specs), " ")
@@ -188,6 +190,8 @@ func zshCompletion(b *strings.Builder, specs []complSpec) {
 		case "profiles":
 			return `${(f)"$(command $words[1] ` + completeCmd + ` profiles 2>/dev/null)"}`
 		case "sources":
+			return `${(f)"$(command $words[1] ` + completeCmd + ` sources 2>/dev/null)"}`
+		case "sources+profiles":
 			return `${(f)"$(command $words[1] ` + completeCmd + ` sources 2>/dev/null)"} ${(f)"$(command $words[1] ` + completeCmd + ` profiles 2>/dev/null)"}`
 		case "commands":
 			return strings.Join(commandNames(specs), " ")
@@ -234,6 +238,8 @@ func fishCompletion(b *strings.Builder, specs []complSpec) {
 		case "profiles":
 			return "(credproc " + completeCmd + " profiles 2>/dev/null)"
 		case "sources":
+			return "(credproc " + completeCmd + " sources 2>/dev/null)"
+		case "sources+profiles":
 			return "(credproc " + completeCmd + " sources 2>/dev/null; credproc " + completeCmd + " profiles 2>/dev/null)"
 		case "commands":
 			return strings.Join(commandNames(specs), " ")
@@ -281,6 +287,8 @@ func powershellCompletion(b *strings.Builder, specs []complSpec) {
 		case "profiles":
 			return "@(& $exe " + completeCmd + " profiles 2>$null)"
 		case "sources":
+			return "@(& $exe " + completeCmd + " sources 2>$null)"
+		case "sources+profiles":
 			return "@(& $exe " + completeCmd + " sources 2>$null) + @(& $exe " + completeCmd + " profiles 2>$null)"
 		case "commands":
 			return psList(commandNames(specs))
