@@ -253,6 +253,9 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	case !orgPrefixRe().MatchString(o.prefix):
 		return usagef("invalid prefix %q: use up to 32 lower-case letters, digits and ._- starting with a letter or digit", o.prefix)
 	}
+	if _, err := selfPath(); err != nil {
+		return err
+	}
 	s := o.settings
 	// Check everything that can be checked offline before the network (and
 	// an MFA prompt): the role name, every setting, the config file.
@@ -373,9 +376,12 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		}
 		u.infof("wrote %s", path)
 	}
+	// The source's own account is the one profile known to work now: its
+	// session just listed the organization. A member's role may be missing
+	// (an invited account) or deny the source.
 	for _, w := range plan.writes {
-		if !w.own {
-			u.infof("hint: try `aws sts get-caller-identity --profile %s`", w.profile)
+		if w.own {
+			u.infof("hint: try `aws sts get-caller-identity --profile %s`; a member profile that is denied needs its role: `credproc doctor --profile NAME` says why", w.profile)
 			break
 		}
 	}
