@@ -188,7 +188,8 @@ func TestTieredDurableUnavailable(t *testing.T) {
 	}
 	// With no working session tier either, the message does not promise one.
 	err := Open(noBus{}, t.TempDir()).SetSource("work", testSource)
-	if err == nil || strings.Contains(err.Error(), "sessions are still cached") {
+	var ke *KeyringError
+	if !errors.As(err, &ke) || strings.Contains(ke.Hint(), "sessions are still cached") {
 		t.Errorf("SetSource with no tier = %v", err)
 	}
 }
@@ -207,12 +208,19 @@ func checkSourceUnavailable(t *testing.T, s *Store, tier string) {
 		if !errors.Is(err, ErrNoSessionBus) || !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotFound) {
 			t.Errorf("%s = %v, want ErrNoSessionBus and ErrUnavailable", op, err)
 		}
+		var ke *KeyringError
+		if !errors.As(err, &ke) {
+			t.Fatalf("%s = %T, want a *KeyringError", op, err)
+		}
+		if !strings.Contains(err.Error(), "no D-Bus session bus") || strings.Contains(err.Error(), "gnome-keyring") {
+			t.Errorf("%s error %q: want the cause, not the remedy", op, err)
+		}
 		for _, want := range []string{
-			"no D-Bus session bus", "gnome-keyring", "KeePassXC", "--source profile:NAME",
+			"gnome-keyring", "KeePassXC", "--source profile:NAME",
 			"sessions are still cached in the " + tier + " keyring",
 		} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("%s error %q lacks %q", op, err, want)
+			if !strings.Contains(ke.Hint(), want) {
+				t.Errorf("%s hint %q lacks %q", op, ke.Hint(), want)
 			}
 		}
 	}

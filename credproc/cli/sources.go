@@ -97,7 +97,7 @@ func cmdAdd(ctx context.Context, u *ui, args []string) error {
 	}
 	st := openStore()
 	if err := st.SetSource(name, cache.Credentials{AccessKeyID: akid, SecretAccessKey: secret}); err != nil {
-		return &credproc.Error{Msg: fmt.Sprintf("store source %q in the %s keyring: %v", name, st.Backend().Name(), err), Err: err}
+		return err // names the source, the keyring and the cause
 	}
 	// Sessions made with the old key must not outlive it.
 	if err := st.DeleteSessionsFrom(name); err != nil {
@@ -122,6 +122,8 @@ func cmdRemove(u *ui, args []string) error {
 	st := openStore()
 	if _, err := st.Source(pos[0]); errors.Is(err, cache.ErrNotFound) {
 		return &credproc.Error{Msg: fmt.Sprintf("no source named %q in the keyring", pos[0]), Hint: "`credproc list` shows the stored sources"}
+	} else if err != nil {
+		return err
 	}
 	if err := st.DeleteSessionsFrom(pos[0]); err != nil {
 		return err
