@@ -102,6 +102,7 @@ func (s *Store) sourceErr(verb, name string, err error) error {
 		msg: fmt.Sprintf("%s source %q in the %s keyring: %v", verb, name, s.b.Name(), err),
 		err: err,
 	}
+	var te timeoutError
 	switch {
 	case unavailable(err):
 		e.msg = fmt.Sprintf("%s source %q: %v", verb, name, err)
@@ -117,8 +118,8 @@ func (s *Store) sourceErr(verb, name string, err error) error {
 	case locked(err):
 		e.msg = fmt.Sprintf("%s source %q: the %s keyring is locked", verb, name, s.b.Name())
 		e.hint = lockedHint
-	case errors.Is(err, ErrTimeout):
-		e.msg = fmt.Sprintf("%s source %q: the %s keyring did not answer in time", verb, name, s.b.Name())
+	case errors.As(err, &te):
+		e.msg = fmt.Sprintf("%s source %q: the %s keyring did not answer within %v", verb, name, s.b.Name(), te.d)
 		e.hint = "it may be locked, waiting for an unlock prompt nobody sees: " + lockedHint
 	}
 	return e
