@@ -58,7 +58,6 @@ type Store struct {
 	b        Backend   // source keys
 	sessions []Backend // session tiers, read in this order
 	dir      string
-	mode     string // how OpenDefault chose the tiers, for Describe
 }
 
 // Keyring item key prefixes.
@@ -67,14 +66,9 @@ const (
 	sessionPrefix = "session:"
 )
 
-// Open returns a Store over b that keeps its index and lock files in dir. dir
-// is a per-user state directory; it is created with mode 0700 on first write,
-// not by Open, so the read path never touches the disk.
-func Open(b Backend, dir string) *Store {
-	return &Store{b: b, sessions: []Backend{b}, dir: dir}
-}
-
-// OpenTiered is Open with separate keyrings: source keys only in sources, and
+// OpenTiered returns a Store that keeps its index and lock files in dir, a
+// per-user state directory created with mode 0700 on first write (not here,
+// so the read path never touches the disk). Source keys go only in sources,
 // sessions in each of sessions, fastest first (typically the kernel keyring,
 // then the same durable keyring as sources, so sessions survive a reboot).
 //

@@ -187,7 +187,7 @@ func TestTieredDurableUnavailable(t *testing.T) {
 		t.Errorf("Entries after DeleteSessionsFrom = %v", es)
 	}
 	// With no working session tier either, the message does not promise one.
-	err := Open(noBus{}, t.TempDir()).SetSource("work", testSource)
+	err := openSingle(noBus{}, t.TempDir()).SetSource("work", testSource)
 	var ke *KeyringError
 	if !errors.As(err, &ke) || strings.Contains(ke.Hint(), "sessions are still cached") {
 		t.Errorf("SetSource with no tier = %v", err)
@@ -265,29 +265,12 @@ func TestOpenDefaultModes(t *testing.T) {
 		if got := tierNames(s); got != want+" / "+systemName {
 			t.Errorf("%s=%q: tiers %s, want %s / %s", KeyringEnv, mode, got, want, systemName)
 		}
-		d := s.Describe()
-		if !strings.Contains(d, "sessions: ") || !strings.Contains(d, "\nsources: "+systemName+" (") {
-			t.Errorf("%s=%q: Describe = %q", KeyringEnv, mode, d)
-		}
-		if mode == "bogus" && !strings.Contains(d, `CREDPROC_KEYRING="bogus" is not auto`) {
-			t.Errorf("Describe does not flag the bad mode: %q", d)
-		}
 	}
 	if runtime.GOOS != "linux" {
 		t.Setenv(KeyringEnv, "kernel")
-		d := OpenDefault("", t.TempDir()).Describe()
-		if !strings.Contains(d, "sessions: kernel (unavailable: ") {
-			t.Errorf("Describe = %q, want the kernel tier unavailable", d)
+		tiers := OpenDefault("", t.TempDir()).SessionTiers()
+		if err := probe(tiers[0]); tiers[0].Name() != "kernel" || !errors.Is(err, ErrUnavailable) {
+			t.Errorf("kernel tier: %s %v, want unavailable", tiers[0].Name(), err)
 		}
-	}
-}
-
-func TestDescribe(t *testing.T) {
-	t.Parallel()
-	s := OpenTiered(noBus{}, []Backend{named{NewMemory(), "kernel"}, noBus{}}, t.TempDir())
-	want := "sessions: kernel (available), secret-service (unavailable: " + ErrNoSessionBus.Error() + ")\n" +
-		"sources: secret-service (unavailable: " + ErrNoSessionBus.Error() + ")"
-	if got := s.Describe(); got != want {
-		t.Errorf("Describe =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -36,16 +36,6 @@ type Check struct {
 	Fix []string
 }
 
-// Failed reports whether any of checks failed.
-func Failed(checks []Check) bool {
-	for _, c := range checks {
-		if c.Status == StatusFail {
-			return true
-		}
-	}
-	return false
-}
-
 // Policy decisions of iam:SimulatePrincipalPolicy (EvalDecision).
 const (
 	DecisionAllowed      = "allowed"

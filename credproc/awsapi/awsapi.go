@@ -84,9 +84,6 @@ var Organizations = &Service{
 	targetPfx: "AWSOrganizationsV20161128",
 }
 
-// Name is the service's SigV4 signing name ("iam", "organizations").
-func (s *Service) Name() string { return s.name }
-
 // RegionalEndpoint is the service's endpoint in region, signed for region:
 // "https://sts.eu-west-1.amazonaws.com", "https://sts.cn-north-1.amazonaws.com.cn".
 func (s *Service) RegionalEndpoint(region string) Endpoint {
@@ -220,9 +217,6 @@ func NewWithEndpoint(svc *Service, creds cache.Credentials, ep Endpoint) *Client
 		sleep:    sleepCtx,
 	}
 }
-
-// Endpoint is where the client's calls go.
-func (c *Client) Endpoint() Endpoint { return c.endpoint }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -635,7 +635,7 @@ func TestEndpoint(t *testing.T) {
 		t.Errorf("ignored: %q", got)
 	}
 	t.Setenv("AWS_ENDPOINT_URL_IAM", "http://from-env.local")
-	if got := New(IAM, cache.Credentials{}, "eu-west-1").Endpoint(); got != (Endpoint{"http://from-env.local", "us-east-1"}) {
+	if got := New(IAM, cache.Credentials{}, "eu-west-1").endpoint; got != (Endpoint{"http://from-env.local", "us-east-1"}) {
 		t.Errorf("New: %+v", got)
 	}
 }
