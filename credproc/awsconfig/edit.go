@@ -364,4 +364,3 @@ func (f *File) appendSection(name string, kv []KV) {
 		m.touch(header, k)
 	}
 }
-
