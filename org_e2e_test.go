@@ -119,6 +119,11 @@ func TestSetupOrg(t *testing.T) {
 	if !strings.Contains(stderr, "credproc: 1000 profiles added, 0 updated, 0 unchanged\n") {
 		t.Errorf("summary missing:\n%s", stderr)
 	}
+	// The hint names the profile whose session just listed the
+	// organization, which works for sure (checked below with the AWS CLI).
+	if !strings.Contains(stderr, "credproc: hint: try `aws sts get-caller-identity --profile acme-management`; ") {
+		t.Errorf("hint does not name the management profile:\n%s", stderr)
+	}
 	if !strings.Contains(stderr, "credproc: warning: profile acme-team-007 exists and was not written by `setup --org`, so it stays as it is; account Team 007 ("+ids[7]+") gets profile acme-team-007-"+ids[7][8:]+"\n") {
 		t.Errorf("no warning about the hand-written profile:\n%s", stderr)
 	}
