@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/diff"
+
 	"github.com/credproc/credproc/credproc/awsconfig"
 	"github.com/credproc/credproc/credproc/awstest"
 )
@@ -234,7 +236,7 @@ func TestSetupOrg(t *testing.T) {
 		t.Fatalf("re-run: %v\n%s", err, stderr)
 	}
 	newText := orgReadFile(t, cfg)
-	if got, want := awsconfig.Diff([]byte(text), []byte(newText)), strings.SplitN(out, "\n", 3)[2]; got != want {
+	if got, want := string(diff.Diff(cfg, []byte(text), cfg, []byte(newText))), "diff "+cfg+" "+cfg+"\n"+out; got != want {
 		t.Errorf("the written change differs from the dry run:\n%s\nwant\n%s", got, want)
 	}
 	if orgSection(newText, "[profile hand]") != orgSection(text, "[profile hand]") || !strings.HasPrefix(newText, mine) {

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rogpeppe/go-internal/diff"
 )
 
 // messyConfig is a realistic hand-edited config file.
@@ -229,7 +231,7 @@ func TestUpdateInPlace(t *testing.T) {
 			want = strings.Replace(want, "output\t=\tjson", "output\t=\ttext", 1)
 			mustSave(t, f)
 			if got := readFile(t, p); got != tc.conv(want) {
-				t.Errorf("got\n%s\nwant\n%s\ndiff:\n%s", got, tc.conv(want), Diff([]byte(tc.conv(want)), []byte(got)))
+				t.Errorf("got\n%s\nwant\n%s\ndiff:\n%s", got, tc.conv(want), diff.Diff("want", []byte(tc.conv(want)), "got", []byte(got)))
 			}
 			// Setting the same values again changes nothing.
 			mustSet(t, f, "dev", []KV{{"region", "us-west-2"}}, nil)
@@ -259,7 +261,7 @@ func TestAppendAndRemoveKeys(t *testing.T) {
 			want += "\n[profile preview]\nregion = eu-north-1\n"
 			mustSave(t, f)
 			if got := readFile(t, p); got != tc.conv(want) {
-				t.Errorf("diff want->got:\n%s", Diff([]byte(tc.conv(want)), []byte(got)))
+				t.Errorf("diff want->got:\n%s", diff.Diff("want", []byte(tc.conv(want)), "got", []byte(got)))
 			}
 			compareWithBotocore(t, p, f)
 		})
@@ -275,7 +277,7 @@ func TestAppendKeyPlacement(t *testing.T) {
 	mustSet(t, f, "c", []KV{{"output", "json"}}, nil)
 	want := "[profile a]\nregion = x\noutput = json\n# commented_out = 1\n\n# about b\n[profile b]\noutput = json\n[profile c]\noutput = json\n\n; c has no keys\n"
 	if got := string(f.Bytes()); got != want {
-		t.Errorf("diff want->got:\n%s", Diff([]byte(want), []byte(got)))
+		t.Errorf("diff want->got:\n%s", diff.Diff("want", []byte(want), "got", []byte(got)))
 	}
 	mustSave(t, f)
 }
@@ -558,7 +560,7 @@ func TestManyProfiles(t *testing.T) {
 	t.Logf("loaded, updated %d existing profiles and saved in %v", n, time.Since(start))
 
 	start = time.Now()
-	d := Diff(old, newText)
+	d := string(diff.Diff("old", old, "new", newText))
 	t.Logf("diff of %d-line files with %d changed lines took %v", bytes.Count(old, []byte("\n")), strings.Count(d, "\n-")+strings.Count(d, "\n+"), time.Since(start))
 	if got := len(mustLoad(t, p, Config).ProfileNames()); got != n+3 {
 		t.Errorf("%d profiles", got)

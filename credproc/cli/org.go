@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
@@ -364,9 +368,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	u.infof("%s", orgSummary(counts, plan.gone))
 
 	if o.dryRun {
-		if d := awsconfig.Diff(before, f.Bytes()); d != "" {
-			fmt.Fprintf(u.stdout, "--- %s\n+++ %s\n%s", path, path, d)
-		}
+		u.stdout.Write(unifiedDiff(path, before, f.Bytes()))
 		u.infof("dry run: nothing written to %s", path)
 		return nil
 	}
@@ -551,4 +553,14 @@ func orgAWSMessage(err error) string {
 		return code
 	}
 	return err.Error()
+}
+
+// unifiedDiff is the change from old to new of the file at path, as a
+// unified diff with ---/+++ headers, or nothing when they are equal.
+func unifiedDiff(path string, old, new []byte) []byte {
+	d := diff.Diff(path, old, path, new)
+	if _, rest, ok := bytes.Cut(d, []byte("\n")); ok && bytes.HasPrefix(d, []byte("diff ")) {
+		return rest // the "diff a b" line belongs to a multi-file diff
+	}
+	return d
 }
