@@ -348,6 +348,9 @@ func e2e(t *testing.T) *world {
 	t.Helper()
 	requireReal(t, haveSecretService(), "a Secret Service (D-Bus session bus with gnome-keyring)")
 	w := newWorld(t, filepath.Join(t.TempDir(), "home"))
+	// The built binary lies under the system's temporary directory; a
+	// private TMPDIR keeps setup's warning about that out of the tests.
+	w.env = append(w.env, "TMPDIR="+t.TempDir())
 	t.Cleanup(w.cleanup)
 	return w
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/diff"
+
 	"github.com/credproc/credproc/credproc/awsconfig"
 	"github.com/credproc/credproc/credproc/awstest"
 )
@@ -118,6 +120,11 @@ func TestSetupOrg(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "credproc: 1000 profiles added, 0 updated, 0 unchanged\n") {
 		t.Errorf("summary missing:\n%s", stderr)
+	}
+	// The hint names the profile whose session just listed the
+	// organization, which works for sure (checked below with the AWS CLI).
+	if !strings.Contains(stderr, "credproc: hint: try `aws sts get-caller-identity --profile acme-management`; ") {
+		t.Errorf("hint does not name the management profile:\n%s", stderr)
 	}
 	if !strings.Contains(stderr, "credproc: warning: profile acme-team-007 exists and was not written by `setup --org`, so it stays as it is; account Team 007 ("+ids[7]+") gets profile acme-team-007-"+ids[7][8:]+"\n") {
 		t.Errorf("no warning about the hand-written profile:\n%s", stderr)
@@ -229,7 +236,7 @@ func TestSetupOrg(t *testing.T) {
 		t.Fatalf("re-run: %v\n%s", err, stderr)
 	}
 	newText := orgReadFile(t, cfg)
-	if got, want := awsconfig.Diff([]byte(text), []byte(newText)), strings.SplitN(out, "\n", 3)[2]; got != want {
+	if got, want := string(diff.Diff(cfg, []byte(text), cfg, []byte(newText))), "diff "+cfg+" "+cfg+"\n"+out; got != want {
 		t.Errorf("the written change differs from the dry run:\n%s\nwant\n%s", got, want)
 	}
 	if orgSection(newText, "[profile hand]") != orgSection(text, "[profile hand]") || !strings.HasPrefix(newText, mine) {

@@ -37,7 +37,7 @@ var ErrUnavailable = errors.New("keyring not available here")
 // returns when the wrapped keyring does not answer in time.
 var ErrTimeout = errors.New("keyring timed out")
 
-// DefaultTimeout bounds every call of the backend returned by [NewSystem].
+// DefaultTimeout bounds every call of the backend returned by [NewSystemService].
 const DefaultTimeout = 5 * time.Second
 
 // Backend is one keyring. Keys are short ASCII strings; values are opaque

@@ -53,7 +53,7 @@ func (s *Store) deferIndex(fn func(*index) bool) bool {
 // short role sessions there instead of making the Secret Service, which
 // serves one client at a time, store each of them.
 func (s *Store) FirstTierOnly() *Store {
-	n := &Store{b: s.b, sessions: s.sessions, dir: s.dir, mode: s.mode}
+	n := &Store{b: s.b, sessions: s.sessions, dir: s.dir}
 	if len(n.sessions) > 1 {
 		n.sessions = n.sessions[:1]
 	}

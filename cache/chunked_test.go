@@ -258,7 +258,7 @@ func TestChunkedLimits(t *testing.T) {
 func TestChunkedStore(t *testing.T) {
 	t.Parallel()
 	inner := NewMemory()
-	s := Open(Chunked(inner, 2560), t.TempDir())
+	s := openSingle(Chunked(inner, 2560), t.TempDir())
 	sess := testSess
 	sess.SessionToken = strings.Repeat("T", 6000)
 	if err := s.PutSession("abc", sess); err != nil {

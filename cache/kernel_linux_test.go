@@ -478,8 +478,8 @@ func TestKernelUnavailable(t *testing.T) {
 		if err := s.DeleteSession("abc"); err != nil {
 			t.Errorf("DeleteSession = %v", err)
 		}
-		if d := s.Describe(); !strings.Contains(d, "sessions: kernel (unavailable: keyring not available here: kernel keyring: open @u: "+errno.Error()) {
-			t.Errorf("Describe = %q", d)
+		if err := probe(k); err == nil || !strings.Contains(err.Error(), "keyring not available here: kernel keyring: open @u: "+errno.Error()) {
+			t.Errorf("probe(kernel) = %v", err)
 		}
 	}
 }
@@ -585,8 +585,10 @@ func TestOpenDefaultSecretService(t *testing.T) {
 	if got := tierNames(s); got != "kernel,secret-service / secret-service" {
 		t.Fatalf("tiers = %s", got)
 	}
-	if d := s.Describe(); !strings.Contains(d, "sessions: kernel (available), secret-service (available)") {
-		t.Errorf("Describe = %q", d)
+	for _, b := range s.SessionTiers() {
+		if err := probe(b); err != nil {
+			t.Errorf("probe(%s) = %v", b.Name(), err)
+		}
 	}
 	sess := testSess
 	sess.Expiration = time.Now().Add(time.Hour)

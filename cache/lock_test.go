@@ -181,7 +181,7 @@ func TestHelperProcess(t *testing.T) {
 	if os.Getenv(helperEnv) != "lock" {
 		return
 	}
-	unlock, err := Open(NewMemory(), os.Getenv("CREDPROC_CACHE_TEST_DIR")).Lock(context.Background(), "held", nil)
+	unlock, err := openSingle(NewMemory(), os.Getenv("CREDPROC_CACHE_TEST_DIR")).Lock(context.Background(), "held", nil)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)

@@ -19,7 +19,7 @@ import (
 func TestStateDirPrivate(t *testing.T) {
 	base := t.TempDir()
 	fresh := filepath.Join(base, "fresh", "credproc")
-	s := Open(NewMemory(), fresh)
+	s := memStore(fresh)
 	if err := s.PutSession("k", Session{Credentials: Credentials{AccessKeyID: "A", SecretAccessKey: "S", SessionToken: "T", Expiration: time.Now().Add(time.Hour)}, Kind: KindRole, Source: "src"}); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestStateDirPrivate(t *testing.T) {
 		t.Log("not root: the foreign-owner case needs chown")
 	}
 	for dir, want := range cases {
-		s := Open(NewMemory(), dir)
+		s := memStore(dir)
 		_, err := s.Lock(context.Background(), "key", nil)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Lock in %s: %v, want %q", dir, err, want)
@@ -53,7 +53,13 @@ func TestStateDirPrivate(t *testing.T) {
 			t.Errorf("Entries in %s: %v, want %q", dir, err, want)
 		}
 	}
-	if _, err := Open(NewMemory(), "").Lock(context.Background(), "key", nil); err == nil || !strings.Contains(err.Error(), "no private directory") {
+	if _, err := memStore("").Lock(context.Background(), "key", nil); err == nil || !strings.Contains(err.Error(), "no private directory") {
 		t.Errorf("Lock without a state directory: %v", err)
 	}
+}
+
+// memStore is a Store over one in-memory keyring with its state in dir.
+func memStore(dir string) *Store {
+	m := NewMemory()
+	return OpenTiered(m, []Backend{m}, dir)
 }

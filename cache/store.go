@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -61,7 +62,6 @@ type Store struct {
 	b        Backend   // source keys
 	sessions []Backend // session tiers, read in this order
 	dir      string
-	mode     string                     // how OpenDefault chose the tiers, for Describe
 	batch    atomic.Pointer[indexBatch] // deferred index updates (BatchIndex)
 }
 
@@ -71,14 +71,9 @@ const (
 	sessionPrefix = "session:"
 )
 
-// Open returns a Store over b that keeps its index and lock files in dir. dir
-// is a per-user state directory; it is created with mode 0700 on first write,
-// not by Open, so the read path never touches the disk.
-func Open(b Backend, dir string) *Store {
-	return &Store{b: b, sessions: []Backend{b}, dir: dir}
-}
-
-// OpenTiered is Open with separate keyrings: source keys only in sources, and
+// OpenTiered returns a Store that keeps its index and lock files in dir, a
+// per-user state directory created with mode 0700 on first write (not here,
+// so the read path never touches the disk). Source keys go only in sources,
 // sessions in each of sessions, fastest first (typically the kernel keyring,
 // then the same durable keyring as sources, so sessions survive a reboot).
 //
@@ -98,42 +93,61 @@ func (s *Store) Backend() Backend { return s.b }
 // Session reads them.
 func (s *Store) SessionTiers() []Backend { return slices.Clone(s.sessions) }
 
-// sourceErr explains, when the source keyring cannot work here at all, where
-// source keys can come from instead.
+// sourceErr turns a source keyring failure into one line that says what
+// failed, and a hint that names the cause's remedy: no keyring here, or a
+// locked collection.
 func (s *Store) sourceErr(verb, name string, err error) error {
-	if !unavailable(err) {
-		return fmt.Errorf("%s source %q in %s keyring: %w", verb, name, s.b.Name(), err)
+	e := &KeyringError{
+		msg: fmt.Sprintf("%s source %q in the %s keyring: %v", verb, name, s.b.Name(), err),
+		err: err,
 	}
-	e := &sourceUnavailableError{keyring: s.b.Name(), err: err}
-	for _, b := range s.sessions {
-		if b.Name() != s.b.Name() && probe(b) == nil {
-			e.sessionTier = b.Name()
-			break
+	var te timeoutError
+	switch {
+	case unavailable(err):
+		e.msg = fmt.Sprintf("%s source %q: %v", verb, name, err)
+		e.hint = "source keys are kept only in the " + s.b.Name() + " keyring: run a Secret Service provider " +
+			"(gnome-keyring, KeePassXC) in this session, or take the keys from an AWS profile with " +
+			"--source profile:NAME (static keys, credential_process or SSO)"
+		for _, b := range s.sessions {
+			if b.Name() != s.b.Name() && probe(b) == nil {
+				e.hint += "; sessions are still cached in the " + b.Name() + " keyring"
+				break
+			}
 		}
+	case locked(err):
+		e.msg = fmt.Sprintf("%s source %q: the %s keyring is locked", verb, name, s.b.Name())
+		e.hint = lockedHint
+	case errors.As(err, &te):
+		e.msg = fmt.Sprintf("%s source %q: the %s keyring did not answer within %v", verb, name, s.b.Name(), te.d)
+		e.hint = "it may be locked, waiting for an unlock prompt nobody sees: " + lockedHint
 	}
 	return e
 }
 
-// sourceUnavailableError is a source operation on a keyring that cannot be
-// reached in this environment. Callers prefix the operation and source name.
-type sourceUnavailableError struct {
-	keyring     string
-	sessionTier string // a session tier that works here, if any
-	err         error
+// lockedHint says how to unlock a Secret Service collection.
+const lockedHint = "unlock the keyring: log in to the desktop session or open Passwords and Keys (seahorse); " +
+	"headless, restart the daemon unlocked with `gnome-keyring-daemon --replace --unlock`, which reads the password on stdin"
+
+// locked reports whether err is the Secret Service refusing a locked
+// collection whose unlock prompt could not be shown or was dismissed.
+// go-keyring reports it only as text.
+func locked(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "failed to unlock correct collection")
 }
 
-func (e *sourceUnavailableError) Error() string {
-	msg := fmt.Sprintf("%v. Source keys are kept only in the %s keyring: "+
-		"run a Secret Service provider (gnome-keyring, KeePassXC) in this session, "+
-		"or take the keys from an AWS profile instead (--source profile:NAME, for static keys, a credential_process or SSO)",
-		e.err, e.keyring)
-	if e.sessionTier != "" {
-		msg += "; sessions are still cached in the " + e.sessionTier + " keyring"
-	}
-	return msg
+// KeyringError is a failed source operation: Error is one line naming the
+// operation, the source and the cause; Hint says what to do.
+type KeyringError struct {
+	msg, hint string
+	err       error
 }
 
-func (e *sourceUnavailableError) Unwrap() error { return e.err }
+func (e *KeyringError) Error() string { return e.msg }
+
+// Hint is the remedy for the cause, or "".
+func (e *KeyringError) Hint() string { return e.hint }
+
+func (e *KeyringError) Unwrap() error { return e.err }
 
 // Source returns the long-lived keys stored under name, or ErrNotFound. A
 // present but undecodable item is an error, not ErrNotFound, so a caller never
@@ -143,11 +157,10 @@ func (s *Store) Source(name string) (Credentials, error) {
 		return Credentials{}, err
 	}
 	data, err := s.b.Get(sourcePrefix + name)
-	if err != nil {
-		if unavailable(err) {
-			return Credentials{}, s.sourceErr("read", name, err)
-		}
+	if errors.Is(err, ErrNotFound) {
 		return Credentials{}, err
+	} else if err != nil {
+		return Credentials{}, s.sourceErr("read", name, err)
 	}
 	c, err := decodeSource(data)
 	if err != nil {
@@ -186,10 +199,7 @@ func (s *Store) DeleteSource(name string) error {
 		return err
 	}
 	if err := s.b.Delete(sourcePrefix + name); err != nil {
-		if unavailable(err) {
-			return s.sourceErr("delete", name, err)
-		}
-		return fmt.Errorf("delete source %q from %s keyring: %w", name, s.b.Name(), err)
+		return s.sourceErr("delete", name, err)
 	}
 	return s.updateIndex(func(ix *index) bool {
 		if !ix.Sources[name] {

@@ -16,7 +16,7 @@ import (
 func newTestStore(t *testing.T) (*Store, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "state")
-	return Open(NewMemory(), dir), dir
+	return openSingle(NewMemory(), dir), dir
 }
 
 func TestSourceRoundTrip(t *testing.T) {
@@ -137,10 +137,10 @@ func TestSessionMissOnCorruptOrError(t *testing.T) {
 			t.Errorf("Session over item %.60q = %+v, want miss", item, got)
 		}
 	}
-	if _, ok := Open(failing{}, t.TempDir()).Session("k"); ok {
+	if _, ok := openSingle(failing{}, t.TempDir()).Session("k"); ok {
 		t.Error("hit from a failing backend")
 	}
-	if err := Open(failing{}, t.TempDir()).PutSession("k", testSess); err == nil {
+	if err := openSingle(failing{}, t.TempDir()).PutSession("k", testSess); err == nil {
 		t.Error("PutSession to a failing backend succeeded")
 	}
 }
@@ -163,7 +163,7 @@ func TestSessionHotPath(t *testing.T) {
 	data, _ := encodeSession(testSess)
 	b.Backend.Set("session:abc", data)
 	dir := filepath.Join(t.TempDir(), "state")
-	s := Open(b, dir)
+	s := openSingle(b, dir)
 	if _, ok := s.Session("abc"); !ok {
 		t.Fatal("miss")
 	}
@@ -333,7 +333,7 @@ func TestIndexConcurrentWriters(t *testing.T) {
 	b := NewMemory()
 	var wg sync.WaitGroup
 	for g := range 4 {
-		s := Open(b, dir) // separate Stores: the flock, not a mutex, serializes them
+		s := openSingle(b, dir) // separate Stores: the flock, not a mutex, serializes them
 		wg.Go(func() {
 			for i := range 5 {
 				if err := s.PutSession(fmt.Sprintf("g%di%d", g, i), testSess); err != nil {
@@ -343,7 +343,7 @@ func TestIndexConcurrentWriters(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if es, err := Open(b, dir).Entries(); err != nil || len(es) != 20 {
+	if es, err := openSingle(b, dir).Entries(); err != nil || len(es) != 20 {
 		t.Fatalf("Entries = %d entries, %v; want 20", len(es), err)
 	}
 }
@@ -352,7 +352,7 @@ func TestUnwritableDir(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, nil, 0o600)
-	s := Open(NewMemory(), filepath.Join(file, "state")) // a dir under a file cannot exist
+	s := openSingle(NewMemory(), filepath.Join(file, "state")) // a dir under a file cannot exist
 	err := s.PutSession("abc", testSess)
 	if err == nil || !strings.Contains(err.Error(), "not listed") {
 		t.Fatalf("PutSession = %v, want a 'not listed' error", err)

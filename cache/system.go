@@ -28,9 +28,10 @@ func (noBusError) Is(target error) bool { return target == ErrUnavailable }
 // Backend keys.
 type system struct{ service string }
 
-// NewSystem returns the OS keyring (Secret Service on Linux, Keychain on
-// macOS, Credential Manager on Windows) under service [ServiceName], with every
-// call bounded by [DefaultTimeout] (see [WithTimeout]).
+// NewSystemService returns the OS keyring (Secret Service on Linux, Keychain
+// on macOS, Credential Manager on Windows) under service, with every call
+// bounded by [DefaultTimeout] (see [WithTimeout]). Separate credproc set-ups
+// (tests, say) use separate service names and never see each other's items.
 //
 // On Linux, when no session bus can be found, every call fails at once with
 // [ErrNoSessionBus] instead of letting godbus autolaunch a bus daemon.
@@ -40,12 +41,6 @@ type system struct{ service string }
 // wrapped in [Chunked], so a session with an unusually large token (big
 // session policy or tags) is split over several items instead of not being
 // cached. The Secret Service has no such limit.
-func NewSystem() Backend {
-	return NewSystemService(ServiceName)
-}
-
-// NewSystemService is NewSystem with another service name, so that separate
-// credproc set-ups (tests, say) never see each other's items.
 func NewSystemService(service string) Backend {
 	b := WithTimeout(system{service}, DefaultTimeout)
 	if systemItemLimit > 0 {

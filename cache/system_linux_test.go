@@ -29,7 +29,7 @@ func TestNoSessionBus(t *testing.T) {
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 
-	b := NewSystem()
+	b := NewSystemService(ServiceName)
 	want := "no D-Bus session bus: the Secret Service keyring is not reachable (SSH, container or CI session?)"
 	start := time.Now()
 	_, err := b.Get("source:x")
@@ -45,7 +45,7 @@ func TestNoSessionBus(t *testing.T) {
 	if err := b.Delete("source:x"); !errors.Is(err, ErrNoSessionBus) {
 		t.Errorf("Delete = %v", err)
 	}
-	if _, ok := Open(b, t.TempDir()).Session("abc"); ok {
+	if _, ok := openSingle(b, t.TempDir()).Session("abc"); ok {
 		t.Error("hit without a keyring")
 	}
 	if _, err := os.Stat(marker); err == nil {

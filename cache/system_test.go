@@ -23,7 +23,7 @@ func TestSystemKeyringRoundTrip(t *testing.T) {
 		}
 		t.Skip("DBUS_SESSION_BUS_ADDRESS is unset: no Secret Service to test against")
 	}
-	b := NewSystem()
+	b := NewSystemService(ServiceName)
 	if b.Name() != "secret-service" {
 		t.Errorf("Name = %q", b.Name())
 	}
@@ -50,7 +50,7 @@ func TestSystemKeyringRoundTrip(t *testing.T) {
 	}
 
 	// The whole Store path over the real keyring.
-	s := Open(b, t.TempDir())
+	s := openSingle(b, t.TempDir())
 	skey := "test-" + rand.Text()
 	t.Cleanup(func() { s.DeleteSession(skey) })
 	if err := s.PutSession(skey, testSess); err != nil {

@@ -1,10 +1,6 @@
 package cache
 
-import (
-	"fmt"
-	"os"
-	"strings"
-)
+import "os"
 
 // KeyringEnv names the environment variable that overrides how [OpenDefault]
 // picks keyrings, for tests, benchmarks and troubleshooting:
@@ -18,7 +14,7 @@ import (
 //	                 and Windows "system" says the same: the Keychain or the
 //	                 Credential Manager)
 //
-// Any other value is treated as auto, and [Store.Describe] says so.
+// Any other value is treated as auto.
 const KeyringEnv = "CREDPROC_KEYRING"
 
 // OpenDefault opens the Store credproc uses: source keys in the OS keyring
@@ -31,7 +27,7 @@ const KeyringEnv = "CREDPROC_KEYRING"
 // (Docker's seccomp profile), in the Secret Service alone. Source keys go
 // to the encrypted file store ([FileStore]) on Linux when no Secret Service
 // can work here, or always with CREDPROC_KEYRING=file. [KeyringEnv]
-// overrides the choice. dir is as for [Open].
+// overrides the choice. dir is as for [OpenTiered].
 func OpenDefault(service, dir string) *Store {
 	if service == "" {
 		service = ServiceName
@@ -58,45 +54,6 @@ func OpenDefault(service, dir string) *Store {
 		} else {
 			sessions = []Backend{durable}
 		}
-		if mode == "" {
-			mode = "auto"
-		} else if mode != "auto" {
-			mode = fmt.Sprintf("auto (%s=%q is not auto, kernel, secret-service, system or file)", KeyringEnv, mode)
-		}
 	}
-	s := OpenTiered(sources, sessions, dir)
-	s.mode = mode
-	return s
-}
-
-// Describe says, for diagnostics, which keyrings the Store uses for what and
-// whether each looks usable here, e.g.
-//
-//	keyring mode: auto
-//	sessions: kernel (available), secret-service (unavailable: no D-Bus session bus: ...)
-//	sources: secret-service (unavailable: no D-Bus session bus: ...)
-//
-// The check is cheap (a syscall or a stat, no keyring round trip), so a
-// keyring that looks available may still fail, e.g. when locked.
-func (s *Store) Describe() string {
-	var b strings.Builder
-	if s.mode != "" {
-		fmt.Fprintf(&b, "keyring mode: %s\n", s.mode)
-	}
-	b.WriteString("sessions: ")
-	for i, t := range s.sessions {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(describeBackend(t))
-	}
-	fmt.Fprintf(&b, "\nsources: %s", describeBackend(s.b))
-	return b.String()
-}
-
-func describeBackend(b Backend) string {
-	if err := probe(b); err != nil {
-		return fmt.Sprintf("%s (unavailable: %v)", b.Name(), err)
-	}
-	return b.Name() + " (available)"
+	return OpenTiered(sources, sessions, dir)
 }

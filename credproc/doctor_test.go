@@ -72,7 +72,8 @@ func newDocWorld(t *testing.T) *docWorld {
 	role(docUntrust, awstest.Role{TrustedAccounts: []string{"999999999999"}})
 	role(docExternal, awstest.Role{ExternalID: "ext-5555"})
 
-	w.store = cache.Open(cache.NewMemory(), filepath.Join(dir, "state"))
+	mem := cache.NewMemory()
+	w.store = cache.OpenTiered(mem, []cache.Backend{mem}, filepath.Join(dir, "state"))
 	w.env = map[string]string{"AWS_ENDPOINT_URL_STS": srv.URL, "AWS_REGION": "us-east-1"}
 	r := &Resolver{
 		Store:        w.store,
@@ -487,7 +488,7 @@ func (brokenBackend) Delete(string) error        { return cache.ErrNoSessionBus 
 
 func TestDoctorKeyringUnreachable(t *testing.T) {
 	w := newDocWorld(t)
-	w.doctor.Resolver.Store = cache.Open(brokenBackend{}, t.TempDir())
+	w.doctor.Resolver.Store = cache.OpenTiered(brokenBackend{}, []cache.Backend{brokenBackend{}}, t.TempDir())
 	checks := w.run(t, "member", Settings{Source: "mgmt", RoleARN: docRole(docMember)})
 	c := wantStatus(t, checks, "keyring", StatusFail)
 	if !strings.Contains(c.Msg, "broken keyring is not reachable") {

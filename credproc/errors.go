@@ -24,8 +24,13 @@ func (e *Error) Unwrap() error { return e.Err }
 // Hint returns the hint attached to err, if any.
 func Hint(err error) string {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e.Hint != "" {
 		return e.Hint
+	}
+	// Errors of other packages (cache's keyring errors) carry their own.
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
 	}
 	return ""
 }

@@ -59,7 +59,7 @@ func ParseArgs(args []string) (*Settings, error) {
 	var s Settings
 	s.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, errors.New(AsTyped(err.Error(), args))
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", rest[0])

@@ -36,7 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	f.serial, f.seed = srv.EnableMFA("111111111111", "alice", "alice")
 	f.role = srv.CreateRole(awstest.Role{Account: "222222222222", Name: DefaultRoleName, TrustedAccounts: []string{"111111111111"}, MaxSessionDuration: 12 * time.Hour})
 	f.mfaRole = srv.CreateRole(awstest.Role{Account: "333333333333", Name: DefaultRoleName, TrustedAccounts: []string{"111111111111"}, RequireMFA: true, MaxSessionDuration: 12 * time.Hour})
-	st := cache.Open(f.mem, t.TempDir())
+	st := cache.OpenTiered(f.mem, []cache.Backend{f.mem}, t.TempDir())
 	if err := st.SetSource("mgmt", cache.Credentials{AccessKeyID: akid, SecretAccessKey: secret}); err != nil {
 		t.Fatal(err)
 	}

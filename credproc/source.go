@@ -68,7 +68,11 @@ func (r *Resolver) readSource(ctx context.Context, s *Settings) (*loadedSource, 
 				Hint: "run `credproc unlock` in a terminal", Err: err}
 		}
 		if !errors.Is(err, cache.ErrNotFound) {
-			keyringErr := &Error{Msg: fmt.Sprintf("read source %q from the keyring: %v", name, err), Err: err}
+			var keyringErr error = &Error{Msg: fmt.Sprintf("read source %q from the keyring: %v", name, err), Err: err}
+			var ke *cache.KeyringError
+			if errors.As(err, &ke) {
+				keyringErr = ke // already names the operation, source and keyring
+			}
 			// Without a Secret Service (SSH, containers) an AWS profile of
 			// that name can still serve; say the keyring's error otherwise.
 			if fromKeyring || !errors.Is(err, cache.ErrUnavailable) {

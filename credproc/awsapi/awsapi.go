@@ -2,17 +2,13 @@
 // needs, signed with SigV4, without linking the AWS SDK.
 //
 // The AWS CLI runs credproc for every command, so every package linked into
-// the binary costs start-up time on every AWS command. The generated IAM and
-// Organizations clients cost 1.2 to 2.2 ms of package init per run (their
-// schemas and endpoint tables) and 2.3 MB, for two rarely used commands
-// (init-role, setup --org) and one doctor check; the generated STS client
-// cost another ~0.4 ms of init (sts/schemas, sts/internal/endpoints) and
-// 1.5 MB for the three calls credproc makes (see sts.go). Even the SDK's
-// SigV4 signer and retry classifiers, the last of it, linked smithy-go's
-// runtime (eventstream's init builds a CRC table). So this package speaks
-// the two wire protocols those calls need with the standard library only:
-// its own SigV4 signer (sigv4.go), the SDK's retry policy redone (retry.go),
-// net/http, encoding/xml and encoding/json.
+// the binary costs start-up time on every AWS command. The SDK's generated
+// clients, signer and retryer carry schemas, endpoint tables and package
+// init work (deps_test.go and README's Performance section have the
+// measurements). So this package speaks the two wire protocols credproc's
+// calls need with the standard library only: its own SigV4 signer
+// (sigv4.go), the SDK's retry policy (retry.go), net/http, encoding/xml and
+// encoding/json.
 //
 //   - [Client.Query] speaks the query protocol (IAM, STS): a form-encoded POST
 //     with Action and Version, an XML reply.
@@ -83,9 +79,6 @@ var Organizations = &Service{
 	awsUSGov:  Endpoint{URL: "https://organizations.us-gov-west-1.amazonaws.com", Region: "us-gov-west-1"},
 	targetPfx: "AWSOrganizationsV20161128",
 }
-
-// Name is the service's SigV4 signing name ("iam", "organizations").
-func (s *Service) Name() string { return s.name }
 
 // RegionalEndpoint is the service's endpoint in region, signed for region:
 // "https://sts.eu-west-1.amazonaws.com", "https://sts.cn-north-1.amazonaws.com.cn".
@@ -220,9 +213,6 @@ func NewWithEndpoint(svc *Service, creds cache.Credentials, ep Endpoint) *Client
 		sleep:    sleepCtx,
 	}
 }
-
-// Endpoint is where the client's calls go.
-func (c *Client) Endpoint() Endpoint { return c.endpoint }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

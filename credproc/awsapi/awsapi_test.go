@@ -408,7 +408,7 @@ func TestClockSkew(t *testing.T) {
 		}, "NoSuchEntity"},
 		{Organizations, func(c *Client) error { return c.JSON(context.Background(), "ListAccounts", nil, nil) }, "AWSOrganizationsNotInUseException"},
 	} {
-		t.Run(tc.svc.Name(), func(t *testing.T) {
+		t.Run(tc.svc.name, func(t *testing.T) {
 			w := newWorld(t)
 			w.srv.SetClock(func() time.Time { return time.Now().Add(-40 * time.Minute) })
 			c, waits := w.client(t, tc.svc, w.admin)
@@ -622,7 +622,7 @@ func TestEndpoint(t *testing.T) {
 			Endpoint{"https://organizations.us-east-1.amazonaws.com", "us-east-1"}},
 	} {
 		if got := tc.svc.Endpoint(tc.region, tc.getenv); got != tc.want {
-			t.Errorf("%s in %q: got %+v, want %+v", tc.svc.Name(), tc.region, got, tc.want)
+			t.Errorf("%s in %q: got %+v, want %+v", tc.svc.name, tc.region, got, tc.want)
 		}
 	}
 	if got := IAM.ConfiguredURL(env(), "http://profile.local"); got != "http://profile.local" {
@@ -635,7 +635,7 @@ func TestEndpoint(t *testing.T) {
 		t.Errorf("ignored: %q", got)
 	}
 	t.Setenv("AWS_ENDPOINT_URL_IAM", "http://from-env.local")
-	if got := New(IAM, cache.Credentials{}, "eu-west-1").Endpoint(); got != (Endpoint{"http://from-env.local", "us-east-1"}) {
+	if got := New(IAM, cache.Credentials{}, "eu-west-1").endpoint; got != (Endpoint{"http://from-env.local", "us-east-1"}) {
 		t.Errorf("New: %+v", got)
 	}
 }

@@ -106,10 +106,6 @@ type Profile struct {
 // Get returns the value of key (case-insensitive), or "".
 func (p Profile) Get(key string) string { return p.Keys[strings.ToLower(key)] }
 
-// Nested returns the settings nested under key (e.g. "s3"), or nil if key
-// does not hold nested settings.
-func (p Profile) Nested(key string) map[string]string { return parseNested(p.Get(key)) }
-
 // Section is one section of the file as the AWS CLI reads it.
 type Section struct {
 	// Type is TypeProfile, TypeSSOSession or TypeServices, or "" for any
@@ -124,12 +120,6 @@ type Section struct {
 	// Keys maps lower-case key names to values.
 	Keys map[string]string
 }
-
-// Get returns the value of key (case-insensitive), or "".
-func (s Section) Get(key string) string { return s.Keys[strings.ToLower(key)] }
-
-// Nested returns the settings nested under key, or nil.
-func (s Section) Nested(key string) map[string]string { return parseNested(s.Get(key)) }
 
 // Load reads the file at path. A missing file gives an empty File and no
 // error; a file that cannot be read safely gives a *ParseError.
@@ -173,9 +163,6 @@ func (f *File) adopt(p *parsed) {
 // Path returns the file's path.
 func (f *File) Path() string { return f.path }
 
-// Kind returns whether the file is a config or credentials file.
-func (f *File) Kind() Kind { return f.kind }
-
 func (f *File) section(b *block) Section {
 	keys := map[string]string{}
 	for _, k := range analyzeSection(b.lines) {
@@ -195,17 +182,6 @@ func (f *File) Section(typ, name string) (Section, bool) {
 		return Section{}, false
 	}
 	return f.section(bs[len(bs)-1]), true
-}
-
-// Sections returns every section in file order.
-func (f *File) Sections() []Section {
-	var out []Section
-	for _, b := range f.blocks[1:] {
-		if !b.dead {
-			out = append(out, f.section(b))
-		}
-	}
-	return out
 }
 
 // Profile returns the named profile. In the config file both [default] and

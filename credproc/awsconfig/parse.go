@@ -212,23 +212,6 @@ func analyzeSection(lines []string) []keyInfo {
 	return keys
 }
 
-// parseNested parses a botocore nested value ("\nname = value\n...").
-func parseNested(v string) map[string]string {
-	if !strings.HasPrefix(v, "\n") {
-		return nil
-	}
-	m := map[string]string{}
-	for _, l := range strings.Split(v, "\n") {
-		l = trimSpace(l)
-		if l == "" {
-			continue
-		}
-		k, val, _ := strings.Cut(l, "=")
-		m[trimSpace(k)] = trimSpace(val)
-	}
-	return m
-}
-
 // block is a run of lines: the preamble before the first header, or one
 // section (lines[0] is its header line). A dead block is a deleted section
 // whose remaining lines (trailing comments) are kept as they are.

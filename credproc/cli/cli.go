@@ -4,56 +4,15 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
 )
-
-const usage = `usage:
-  credproc [--profile P | SETTINGS]   print credential_process JSON (the line setup writes)
-  credproc add NAME [--env]           store an IAM user's access key in the keyring
-  credproc remove NAME                delete a stored key and the sessions made from it
-  credproc import [PROFILE...] [--all] [--dry-run] [--remove-temporary] [--session]
-                                      move plaintext keys from the AWS files into the keyring
-  credproc rotate NAME [--mfa-serial ARN] [--mfa-process CMD]
-                                      replace a stored key with a new one (IAM CreateAccessKey)
-  credproc unlock [--timeout D]       type the key file's passphrase once for a while (no Secret Service)
-  credproc lock                       forget the key file's passphrase now
-  credproc setup PROFILE --source NAME (--account ID [--role-name R] | --role-arn ARN) [SETTINGS]
-                                      write a credential_process profile to the AWS config file
-  credproc list                       show sources and cached sessions (never secrets)
-  credproc forget [PROFILE | --all]   drop cached sessions
-  credproc setup --org --source NAME [--role-name R | --roles R1,R2] [--prefix P] [--ou OU_ID]...
-                 [--name-template T] [--prune] [--mfa-serial ARN] [--dry-run]
-                                      write a profile for every member account of the organization
-  credproc init-role --profile ADMIN --management-account ID [--role-name R] [--require-mfa]
-                     [--policy-arn ARN] [--dry-run] [--update] [--source NAME [--mfa-serial ARN [--mfa-process CMD]]]
-                                      create OrganizationAccountAccessRole in an invited account
-  credproc console [--profile P] [--destination URL] [--print] [--duration D]
-                                      open the AWS console as the profile's role
-  credproc exec [--server] --profile P -- COMMAND [ARGS...]
-                                      run a command with the profile's credentials
-  credproc exec --org --source NAME [--role-name R] [--accounts ID,...] [--ou OU_ID]... [--exclude ID,...]
-                [--parallel N] [--mfa-serial ARN] [--mfa-process CMD] [--output-dir DIR] [--server] -- COMMAND [ARGS...]
-                                      run a command once in every member account of the organization
-  credproc env --profile P [--format sh|fish|powershell|json]
-                                      print the credentials as environment settings
-  credproc doctor [--profile P]       check each step of the chain and say what to fix
-  credproc version                    print the version, revision, Go version and platform
-
-SETTINGS (on the credential_process line):
-  --source NAME --role-arn ARN --session-name S --external-id X --duration D --policy JSON
-  --mfa-serial ARN --mfa-process CMD --mfa-duration D --mfa-direct
-  --region R --endpoint-url URL --refresh-window D --mfa-prompt terminal|dialog|auto --no-session
-`
 
 // Main runs credproc with args (without the program name) and returns the
 // exit code.
@@ -65,51 +24,6 @@ func Main(args []string) int {
 		return u.fail(err)
 	}
 	return 0
-}
-
-func run(ctx context.Context, u *ui, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version" {
-		return cmdProcess(ctx, u, args)
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "process":
-		return cmdProcess(ctx, u, rest)
-	case "add":
-		return cmdAdd(ctx, u, rest)
-	case "remove":
-		return cmdRemove(u, rest)
-	case "import":
-		return cmdImport(ctx, u, rest)
-	case "rotate":
-		return cmdRotate(ctx, u, rest)
-	case "unlock":
-		return cmdUnlock(ctx, u, rest)
-	case "lock":
-		return cmdLock(ctx, u, rest)
-	case "setup":
-		return cmdSetup(ctx, u, rest)
-	case "list":
-		return cmdList(u, rest)
-	case "forget":
-		return cmdForget(u, rest)
-	case "init-role":
-		return cmdInitRole(ctx, u, rest)
-	case "console":
-		return cmdConsole(ctx, u, rest)
-	case "exec":
-		return cmdExec(ctx, u, rest)
-	case "env":
-		return cmdEnv(ctx, u, rest)
-	case "doctor":
-		return cmdDoctor(ctx, u, rest)
-	case "version", "--version":
-		return cmdVersion(u, rest)
-	case "help", "-h", "--help":
-		fmt.Fprint(u.stdout, usage)
-		return nil
-	}
-	return usagef("unknown command %q", cmd)
 }
 
 // newFlagSet returns a flag set that reports errors through ui, not itself.
@@ -125,10 +39,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, usagef("%s: see `credproc help`", fs.Name())
-			}
-			return nil, usagef("%s: %v", fs.Name(), err)
+			return nil, flagError(fs, args, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -175,7 +86,7 @@ func newResolver(u *ui) *credproc.Resolver {
 // cmdProcess is credential_process mode: exactly one JSON object on stdout
 // on success, nothing on stdout otherwise.
 func cmdProcess(ctx context.Context, u *ui, args []string) error {
-	fs := newFlagSet("credproc")
+	fs := newFlagSet("process")
 	var s credproc.Settings
 	s.RegisterFlags(fs)
 	profile := fs.String("profile", "", "read the settings from this profile's credential_process line")
@@ -190,7 +101,7 @@ func cmdProcess(ctx context.Context, u *ui, args []string) error {
 		if fs.NFlag() > 1 {
 			return usagef("--profile takes its settings from the profile; give no other settings")
 		}
-		name, err := profileName("credproc", *profile)
+		name, err := profileName("", *profile)
 		if err != nil {
 			return err
 		}

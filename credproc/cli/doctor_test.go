@@ -54,7 +54,7 @@ func TestDoctorCheckConfig(t *testing.T) {
 		{name: "missing", cfg: "[profile q]\n", status: credproc.StatusFail, msg: `no profile "p" in ~/.aws/config`, fix: "credproc setup p --source NAME --account ID"},
 		{name: "no process", cfg: "[profile p]\nregion = eu-west-1\n", status: credproc.StatusFail, msg: "has no credential_process", fix: "credproc setup p"},
 		{name: "not credproc", cfg: "[profile p]\ncredential_process = /usr/bin/aws-vault export --format=json p\n", status: credproc.StatusFail, msg: "runs /usr/bin/aws-vault, not credproc"},
-		{name: "bad flag", cfg: "[profile p]\ncredential_process = BIN --source mgmt --bogus\n", status: credproc.StatusFail, msg: "flag provided but not defined: -bogus"},
+		{name: "bad flag", cfg: "[profile p]\ncredential_process = BIN --source mgmt --bogus\n", status: credproc.StatusFail, msg: "flag provided but not defined: --bogus"},
 		{name: "stray argument", cfg: "[profile p]\ncredential_process = BIN --source mgmt extra\n", status: credproc.StatusFail, msg: `unexpected argument "extra"`},
 		{name: "invalid settings", cfg: "[profile p]\ncredential_process = BIN --source mgmt --role-arn arn:aws:iam::1:role/x\n", status: credproc.StatusFail, msg: "invalid role ARN"},
 		{name: "no binary", cfg: "[profile p]\ncredential_process = /nonexistent/credproc --source mgmt\n", status: credproc.StatusFail, msg: "/nonexistent/credproc, which does not exist", fix: "it writes its own absolute path"},

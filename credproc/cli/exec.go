@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -40,6 +39,9 @@ func profileName(cmd, flagValue string) (string, error) {
 	}
 	if p := os.Getenv("AWS_PROFILE"); p != "" {
 		return p, nil
+	}
+	if cmd == "" {
+		return "", usagef("give --profile P (or set AWS_PROFILE)")
 	}
 	return "", usagef("%s: give --profile P (or set AWS_PROFILE)", cmd)
 }
@@ -150,10 +152,8 @@ func cmdExec(ctx context.Context, u *ui, args []string) error {
 	profile := fs.String("profile", "", "profile whose credentials the command gets (default $AWS_PROFILE)")
 	server := fs.Bool("server", false, "serve the credentials from a loopback endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI), refreshed as they near expiry, instead of variables")
 	// Flags end at the command: its own flags (even --profile) are its own.
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return usagef("exec: see `credproc help`")
-	} else if err != nil {
-		return usagef("exec: %v", err)
+	if err := fs.Parse(args); err != nil {
+		return flagError(fs, args, err)
 	}
 	argv := fs.Args()
 	if len(argv) == 0 {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/credproc/policy"
 )
 
 // init-role creates, in an account that was invited into the organization,
@@ -322,7 +322,7 @@ type policyStatement struct {
 func desiredRole(partition string, o *initRole) *roleSpec {
 	st := policyStatement{
 		Effect:    "Allow",
-		Principal: map[string]string{"AWS": rootARN(partition, o.mgmt)},
+		Principal: map[string]string{"AWS": policy.RootARN(partition, o.mgmt)},
 		Action:    "sts:AssumeRole",
 	}
 	if o.requireMFA {
@@ -337,11 +337,6 @@ func desiredRole(partition string, o *initRole) *roleSpec {
 		trust:       string(doc),
 		description: "Lets the organization's management account " + o.mgmt + " administer this account. Created by credproc init-role.",
 	}
-}
-
-// rootARN is the principal that stands for every identity of account.
-func rootARN(partition, account string) string {
-	return "arn:" + partition + ":iam::" + account + ":root"
 }
 
 // summary says in a few words what the role grants.
@@ -484,11 +479,11 @@ func (w *roleSpec) updateTrustCall() iamCall {
 // differences, one line each; extras are further attached policies, which
 // init-role neither minds nor removes; calls would make the role match.
 func (w *roleSpec) compare(have *existingRole) (diffs, extras []string, calls []iamCall) {
-	same, err := samePolicy(have.trust, w.trust, w.partition)
+	same, err := policy.Same(have.trust, w.trust, w.partition)
 	if err != nil {
 		diffs = append(diffs, fmt.Sprintf("the trust policy cannot be read (%v)", err))
 	} else if !same {
-		diffs = append(diffs, trustDifferences(have.trust, w)...)
+		diffs = append(diffs, policy.TrustDifferences(have.trust, w.trust, w.mgmt, w.partition, w.requireMFA)...)
 	}
 	if len(diffs) > 0 {
 		calls = append(calls, w.updateTrustCall())
@@ -503,256 +498,6 @@ func (w *roleSpec) compare(have *existingRole) (diffs, extras []string, calls []
 		}
 	}
 	return diffs, extras, calls
-}
-
-// statement is a policy statement in canonical form: every list sorted and
-// without duplicates, single values as one-element lists, account IDs as
-// root ARNs, case-insensitive names (actions, condition keys) lower-cased,
-// Sid dropped. Two statements mean the same when their JSON is equal.
-type statement map[string]any
-
-// canonicalPolicy returns the canonical statements of a policy document,
-// sorted and without duplicates. The Version is left out: it only changes
-// how policy variables are read, and trust policies here use none.
-func canonicalPolicy(doc, partition string) ([]string, []statement, error) {
-	var d map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return nil, nil, fmt.Errorf("not a JSON policy document: %v", err)
-	}
-	var raw []map[string]any
-	if st := d["Statement"]; len(st) > 0 {
-		if err := json.Unmarshal(st, &raw); err != nil {
-			var one map[string]any
-			if err := json.Unmarshal(st, &one); err != nil {
-				return nil, nil, errors.New("its Statement is neither an object nor a list of objects")
-			}
-			raw = []map[string]any{one}
-		}
-	}
-	seen := map[string]bool{}
-	var keys []string
-	var stmts []statement
-	for _, m := range raw {
-		s := canonicalStatement(m, partition)
-		b, _ := json.Marshal(s) // map keys are sorted: a canonical form
-		if !seen[string(b)] {
-			seen[string(b)] = true
-			keys = append(keys, string(b))
-			stmts = append(stmts, s)
-		}
-	}
-	sort.Strings(keys)
-	return keys, stmts, nil
-}
-
-// canonicalStatement puts one statement in canonical form.
-func canonicalStatement(m map[string]any, partition string) statement {
-	s := statement{}
-	for k, v := range m {
-		switch k {
-		case "Sid":
-		case "Principal", "NotPrincipal":
-			s[k] = canonicalPrincipal(v, partition)
-		case "Action", "NotAction":
-			s[k] = stringSet(v, strings.ToLower)
-		case "Resource", "NotResource":
-			s[k] = stringSet(v, nil)
-		case "Condition":
-			s[k] = canonicalCondition(v)
-		default:
-			s[k] = v
-		}
-	}
-	return s
-}
-
-// canonicalPrincipal normalises a Principal element; "*" stays as it is.
-func canonicalPrincipal(v any, partition string) any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return v // "*"
-	}
-	out := map[string]any{}
-	for typ, ps := range m {
-		norm := func(p string) string { return p }
-		if typ == "AWS" {
-			// IAM stores a bare account ID as the account's root ARN.
-			norm = func(p string) string {
-				if credproc.CheckAccountID(p) == nil {
-					return rootARN(partition, p)
-				}
-				return p
-			}
-		}
-		out[typ] = stringSet(ps, norm)
-	}
-	return out
-}
-
-// canonicalCondition normalises a Condition element. Operators keep their
-// case; keys are case-insensitive in IAM.
-func canonicalCondition(v any) any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return v
-	}
-	out := map[string]any{}
-	for op, kv := range m {
-		inner, ok := kv.(map[string]any)
-		if !ok {
-			out[op] = kv
-			continue
-		}
-		c := map[string]any{}
-		for key, vals := range inner {
-			var norm func(string) string
-			if strings.HasPrefix(op, "Bool") || strings.HasPrefix(op, "Null") {
-				norm = strings.ToLower // "True" and true both mean true
-			}
-			c[strings.ToLower(key)] = stringSet(vals, norm)
-		}
-		out[op] = c
-	}
-	return out
-}
-
-// stringSet turns a policy value (a string, number, bool or a list of them)
-// into a sorted list without duplicates, each passed through norm.
-func stringSet(v any, norm func(string) string) []string {
-	var items []any
-	if l, ok := v.([]any); ok {
-		items = l
-	} else {
-		items = []any{v}
-	}
-	var out []string
-	for _, it := range items {
-		var s string
-		switch x := it.(type) {
-		case string:
-			s = x
-		default:
-			b, _ := json.Marshal(x)
-			s = string(b)
-		}
-		if norm != nil {
-			s = norm(s)
-		}
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return slices.Compact(out)
-}
-
-// samePolicy reports whether two policy documents say the same.
-func samePolicy(a, b, partition string) (bool, error) {
-	ka, _, err := canonicalPolicy(a, partition)
-	if err != nil {
-		return false, err
-	}
-	kb, _, err := canonicalPolicy(b, partition)
-	if err != nil {
-		return false, err
-	}
-	return slices.Equal(ka, kb), nil
-}
-
-// trustDifferences says, one line each, how the trust policy have differs
-// from the spec's: which principals it trusts that it should not and the
-// other way round, and how its MFA requirement differs.
-func trustDifferences(have string, w *roleSpec) []string {
-	_, stmts, err := canonicalPolicy(have, w.partition)
-	if err != nil {
-		return []string{fmt.Sprintf("the trust policy cannot be read (%v)", err)}
-	}
-	root := rootARN(w.partition, w.mgmt)
-	_, wantSts, _ := canonicalPolicy(w.trust, w.partition)
-	wantCond, _ := json.Marshal(wantSts[0]["Condition"])
-	var lines []string
-	trustsMgmt, mgmtCondOK, mgmtMFA := false, false, false
-	for _, st := range stmts {
-		if !grantsAssumeRole(st) {
-			b, _ := json.Marshal(st)
-			lines = append(lines, "the trust policy has a statement init-role would not write: "+string(b))
-			continue
-		}
-		cond, _ := json.Marshal(st["Condition"])
-		for _, p := range principals(st) {
-			if p != root {
-				lines = append(lines, "the trust policy also trusts "+p)
-				continue
-			}
-			trustsMgmt = true
-			mgmtCondOK = mgmtCondOK || string(cond) == string(wantCond)
-			mgmtMFA = mgmtMFA || requiresMFA(st)
-		}
-	}
-	switch {
-	case !trustsMgmt:
-		lines = append(lines, fmt.Sprintf("the trust policy does not trust the management account %s (principal %s)", w.mgmt, root))
-	case mgmtCondOK:
-	case w.requireMFA && !mgmtMFA:
-		lines = append(lines, "the trust policy does not require MFA, but --require-mfa was given")
-	case !w.requireMFA && mgmtMFA:
-		lines = append(lines, "the trust policy requires MFA (aws:MultiFactorAuthPresent), but --require-mfa was not given")
-	default:
-		lines = append(lines, fmt.Sprintf("the trust policy puts other conditions on the management account: %s", conditionsOn(stmts, root)))
-	}
-	if len(lines) == 0 {
-		b, _ := json.Marshal(stmts)
-		lines = append(lines, "the trust policy differs: "+string(b))
-	}
-	return lines
-}
-
-// grantsAssumeRole reports whether st allows sts:AssumeRole to principals.
-func grantsAssumeRole(st statement) bool {
-	if st["Effect"] != "Allow" || st["NotPrincipal"] != nil || st["NotAction"] != nil {
-		return false
-	}
-	acts, _ := st["Action"].([]string)
-	return slices.ContainsFunc(acts, func(a string) bool { return a == "sts:assumerole" || a == "sts:*" || a == "*" })
-}
-
-// principals lists st's principals, non-AWS kinds as "Service:NAME".
-func principals(st statement) []string {
-	var out []string
-	switch p := st["Principal"].(type) {
-	case map[string]any:
-		for typ, v := range p {
-			for _, x := range v.([]string) {
-				if typ != "AWS" {
-					x = typ + ":" + x
-				}
-				out = append(out, x)
-			}
-		}
-	case nil:
-	default:
-		out = append(out, fmt.Sprint(p))
-	}
-	sort.Strings(out)
-	return out
-}
-
-// requiresMFA reports whether st allows only MFA-authenticated callers.
-func requiresMFA(st statement) bool {
-	c, _ := st["Condition"].(map[string]any)
-	b, _ := c["Bool"].(map[string]any)
-	v, _ := b["aws:multifactorauthpresent"].([]string)
-	return slices.Equal(v, []string{"true"})
-}
-
-// conditionsOn renders the conditions of the statements trusting principal.
-func conditionsOn(stmts []statement, principal string) string {
-	var cs []string
-	for _, st := range stmts {
-		if grantsAssumeRole(st) && slices.Contains(principals(st), principal) {
-			b, _ := json.Marshal(st["Condition"])
-			cs = append(cs, string(b))
-		}
-	}
-	return strings.Join(cs, " or ")
 }
 
 // printPlan writes the dry run: the calls as AWS CLI commands one could

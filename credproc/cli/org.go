@@ -306,6 +306,9 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	case !orgPrefixRe().MatchString(o.prefix):
 		return usagef("invalid prefix %q: use up to 32 lower-case letters, digits and ._- starting with a letter or digit", o.prefix)
 	}
+	if _, err := selfPath(); err != nil {
+		return err
+	}
 	s := o.settings
 	if o.scale == nil {
 		o.scale = &orgScale{}
@@ -487,9 +490,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		u.infof("%s", orgSummary(counts, plan.gone, o.scale.prune))
 
 		if o.dryRun {
-			if d := awsconfig.Diff(before, f.Bytes()); d != "" {
-				fmt.Fprintf(u.stdout, "--- %s\n+++ %s\n%s", path, path, d)
-			}
+			u.stdout.Write(awsconfig.Diff(path, before, f.Bytes()))
 			u.infof("dry run: nothing written to %s", path)
 			return false, nil
 		}
@@ -513,9 +514,12 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 	if wrote {
 		u.infof("wrote %s", path)
 	}
+	// The source's own account is the one profile known to work now: its
+	// session just listed the organization. A member's role may be missing
+	// (an invited account) or deny the source.
 	for _, w := range plan.writes {
-		if !w.own {
-			u.infof("hint: try `aws sts get-caller-identity --profile %s`", awsconfig.QuoteWord(w.profile))
+		if w.own {
+			u.infof("hint: try `aws sts get-caller-identity --profile %s`; a member profile that is denied needs its role: `credproc doctor --profile NAME` says why", awsconfig.QuoteWord(w.profile))
 			break
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -54,11 +53,14 @@ func settingsFromLine(profile, line string) (*credproc.Settings, error) {
 
 // selfPath is the absolute path of this binary, for credential_process.
 func selfPath() (string, error) {
-	exe, err := os.Executable()
+	exe, err := executable()
 	if err != nil {
 		return "", fmt.Errorf("find credproc's own path: %w", err)
 	}
-	return filepath.Abs(exe)
+	if exe, err = filepath.Abs(exe); err != nil {
+		return "", err
+	}
+	return exe, checkBinaryPath(exe)
 }
 
 // processLine renders the credential_process line for s.
@@ -89,11 +91,15 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 	prefix := fs.String("prefix", "", "with --org: prefix of the profile names")
 	dryRun := fs.Bool("dry-run", false, "with --org: print the change as a diff and write nothing")
 	scale := registerOrgScaleFlags(fs)
+	force := fs.Bool("force", false, "replace a profile that credproc did not write")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if *org {
+		if *force {
+			return usagef("setup: --force goes with a profile name; --org never replaces a profile it did not write")
+		}
 		return cmdSetupOrg(ctx, u, orgSetup{settings: s, roleName: *roleName, prefix: *prefix, dryRun: *dryRun, flags: fs, positional: pos, scale: scale})
 	}
 	if *prefix != "" || *dryRun || scale.given() {
@@ -129,15 +135,22 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOwnProfile(name, *force); err != nil {
+		return err
+	}
 	if err := writeProfiles(u, []profileWrite{{name: name, settings: &s, line: line}}); err != nil {
 		return err
 	}
 	if s.MFASerial != "" && !s.MFADirect && s.Duration > credproc.ChainedRoleLimit {
 		u.warnf("role sessions assumed from an MFA session last at most 1h (AWS role chaining): %s will get 1h sessions; add --mfa-direct for %s", name, credproc.FormatDuration(s.Duration))
 	}
-	warnSourceMissing(ctx, u, s.Source)
+	warnTempBinary(u)
+	warnNoRegion(u, name)
+	missing := warnSourceMissing(ctx, u, s.Source)
 	u.infof("wrote profile %s to %s", name, awsconfig.ConfigPath())
-	u.infof("hint: try `aws sts get-caller-identity --profile %s`", awsconfig.QuoteWord(name))
+	if !missing {
+		u.infof("hint: try `aws sts get-caller-identity --profile %s`", awsconfig.QuoteWord(name))
+	}
 	return nil
 }
 

@@ -103,7 +103,7 @@ func cmdAdd(ctx context.Context, u *ui, args []string) error {
 			return &credproc.Error{Msg: fmt.Sprintf("store source %q: no Secret Service here, and the encrypted key file needs a passphrase: there is no terminal to ask on", name),
 				Hint: "run `credproc add " + name + "` in a terminal", Err: err}
 		}
-		return &credproc.Error{Msg: fmt.Sprintf("store source %q in the %s keyring: %v", name, st.Backend().Name(), err), Err: err}
+		return err // names the source, the keyring and the cause
 	}
 	// Sessions made with the old key must not outlive it.
 	if rep, err := st.ForgetSource(name); err != nil {
@@ -130,6 +130,8 @@ func cmdRemove(u *ui, args []string) error {
 	st := openStore()
 	if _, err := st.Source(pos[0]); errors.Is(err, cache.ErrNotFound) {
 		return &credproc.Error{Msg: fmt.Sprintf("no source named %q in the keyring", pos[0]), Hint: "`credproc list` shows the stored sources"}
+	} else if err != nil {
+		return err
 	}
 	rep, err := st.ForgetSource(pos[0])
 	if err != nil {
@@ -160,12 +162,13 @@ func sessionCount(n int) string {
 }
 
 // warnSourceMissing warns at setup time about a source that does not exist
-// yet: setup may come before add, so it is not an error.
-func warnSourceMissing(ctx context.Context, u *ui, source string) {
+// yet: setup may come before add, so it is not an error. It reports
+// whether it warned.
+func warnSourceMissing(ctx context.Context, u *ui, source string) bool {
 	name := strings.TrimPrefix(strings.TrimPrefix(source, credproc.KeyringPrefix), credproc.ProfilePrefix)
 	if !strings.HasPrefix(source, credproc.ProfilePrefix) {
 		if _, err := openStore().Source(name); err == nil {
-			return
+			return false
 		}
 	}
 	if !strings.HasPrefix(source, credproc.KeyringPrefix) {
@@ -175,12 +178,13 @@ func warnSourceMissing(ctx context.Context, u *ui, source string) {
 		}{{awsconfig.ConfigPath(), awsconfig.Config}, {awsconfig.CredentialsPath(), awsconfig.Credentials}} {
 			if f, err := awsconfig.Load(p.path, p.kind); err == nil {
 				if _, ok := f.Profile(name); ok {
-					return
+					return false
 				}
 			}
 		}
 	}
 	u.warnf("no source named %q yet: store the IAM user's key with `credproc add %s`", name, name)
+	return true
 }
 
 // cmdList prints stored sources and cached sessions, never a secret.
@@ -208,8 +212,9 @@ func cmdList(u *ui, args []string) error {
 	if err != nil {
 		return err
 	}
+	users := profilesBySession(newResolver(u))
 	w := tabwriter.NewWriter(u.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "KIND\tSOURCE\tROLE / MFA DEVICE\tEXPIRES")
+	fmt.Fprintln(w, "KIND\tSOURCE\tROLE / MFA DEVICE\tEXPIRES\tPROFILES")
 	now := time.Now()
 	var old []string
 	for _, name := range sources {
@@ -222,7 +227,7 @@ func cmdList(u *ui, args []string) error {
 				}
 			}
 		}
-		fmt.Fprintf(w, "source\t%s\t-\t%s\n", name, what)
+		fmt.Fprintf(w, "source\t%s\t-\t%s\t-\n", name, what)
 	}
 	defer func() {
 		for _, name := range old {
@@ -237,7 +242,11 @@ func cmdList(u *ui, args []string) error {
 		if what == "" {
 			what = "-"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.Kind, e.Source, what, expiry(e.Expiration, now))
+		profiles := strings.Join(users[e.Key], ",")
+		if profiles == "" {
+			profiles = "-"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Kind, e.Source, what, expiry(e.Expiration, now), profiles)
 	}
 	return w.Flush()
 }
@@ -278,10 +287,23 @@ func cmdForget(u *ui, args []string) error {
 		}
 		r := newResolver(u)
 		key := r.CacheKeyFor(s)
+		_, _, cached := st.LookupSession(key)
+		if entries, err := st.Entries(); err == nil {
+			for _, e := range entries {
+				cached = cached || e.Key == key
+			}
+		}
 		if err := st.DeleteSession(key); err != nil {
 			return err
 		}
-		u.infof("dropped the cached session of profile %s", pos[0])
+		switch {
+		case !cached:
+			u.infof("profile %s has no cached session: nothing to drop", pos[0])
+		case s.RoleARN == "":
+			u.infof("dropped the cached session of profile %s", pos[0])
+		default:
+			u.infof("dropped the cached role session of profile %s (%s)", pos[0], s.RoleARN)
+		}
 		return nil
 	}
 	return usagef("forget: give a profile name or --all")

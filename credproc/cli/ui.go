@@ -19,11 +19,12 @@ type ui struct {
 }
 
 // usageError is a command line that could not be understood (exit 2).
-type usageError struct{ msg string }
+// Its hint defaults to where the usage is.
+type usageError struct{ msg, hint string }
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+func usagef(format string, a ...any) error { return usageError{msg: fmt.Sprintf(format, a...)} }
 
 func (u *ui) infof(format string, a ...any) {
 	fmt.Fprintf(u.stderr, "credproc: "+format+"\n", a...)
@@ -40,13 +41,17 @@ func (u *ui) fail(err error) int {
 		return ee.code // already reported: by exec's command, or by credproc
 	}
 	fmt.Fprintf(u.stderr, "credproc: error: %s\n", oneLine(err.Error()))
-	if h := credproc.Hint(err); h != "" {
-		fmt.Fprintf(u.stderr, "credproc: hint: %s\n", oneLine(h))
-	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(u.stderr, "credproc: hint: run `credproc help` for usage\n")
+		h := ue.hint
+		if h == "" {
+			h = "run `credproc help` for usage"
+		}
+		fmt.Fprintf(u.stderr, "credproc: hint: %s\n", oneLine(h))
 		return 2
+	}
+	if h := credproc.Hint(err); h != "" {
+		fmt.Fprintf(u.stderr, "credproc: hint: %s\n", oneLine(h))
 	}
 	return 1
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -19,9 +20,11 @@ var Revision = ""
 
 // cmdVersion prints which build this is: version, revision, Go version and
 // platform, on one line.
-func cmdVersion(u *ui, args []string) error {
-	if len(args) > 0 {
-		return usagef("version: unexpected argument %q", args[0])
+func cmdVersion(_ context.Context, u *ui, args []string) error {
+	if pos, err := parseFlags(newFlagSet("version"), args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("version: unexpected argument %q", pos[0])
 	}
 	bi, _ := debug.ReadBuildInfo()
 	fmt.Fprintln(u.stdout, versionLine(Version, Revision, bi, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH))

@@ -237,11 +237,7 @@ func (im *Importer) Diff(found []Found) string {
 	var b strings.Builder
 	for _, f := range []*awsconfig.File{im.Credentials, im.Config} {
 		orig, _ := f.Original()
-		d := awsconfig.Diff(orig, f.Bytes())
-		if d == "" {
-			continue
-		}
-		fmt.Fprintf(&b, "--- %s\n+++ %s\n%s", f.Path(), f.Path(), d)
+		b.Write(awsconfig.Diff(f.Path(), orig, f.Bytes()))
 	}
 	return Mask(b.String(), found)
 }

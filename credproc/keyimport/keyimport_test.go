@@ -70,7 +70,7 @@ func TestScan(t *testing.T) {
 func TestImport(t *testing.T) {
 	dir := t.TempDir()
 	cfg, cr := load(t, dir, credsText, configText)
-	st := cache.Open(cache.NewMemory(), t.TempDir())
+	st := memStore(t)
 	im := newImporter(cfg, cr, st, func(cache.Credentials) error { return nil })
 	long, temp, err := im.Select(true, nil)
 	if err != nil || len(long) != 2 || len(temp) != 1 {
@@ -134,7 +134,7 @@ func TestImportFailsCleanly(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			cfg, cr := load(t, dir, credsText, configText)
-			st := cache.Open(cache.NewMemory(), t.TempDir())
+			st := memStore(t)
 			if tc.prep != nil {
 				tc.prep(st)
 			}
@@ -228,4 +228,10 @@ func FuzzImportEdit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// memStore is a cache over one in-memory keyring.
+func memStore(t *testing.T) *cache.Store {
+	m := cache.NewMemory()
+	return cache.OpenTiered(m, []cache.Backend{m}, t.TempDir())
 }
