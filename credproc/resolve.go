@@ -8,7 +8,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc/awsapi"
@@ -112,17 +116,30 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		return r.baseSession(ctx, s, src, s.RefreshWindow)
 	}
 	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) { return r.Cached(s) })
-	if err != nil || unlock == nil {
-		return c, err
-	}
-	defer unlock()
-	src, err := r.loadSource(ctx, s)
-	if err != nil {
-		return cache.Credentials{}, err
-	}
-	c, err = r.assumeRole(ctx, s, src)
 	if err != nil {
 		if old, ok := r.Store.Session(key); ok && unreachable(err) && r.fresh(old.Credentials, staleMargin) {
+			r.notice("could not refresh (%v); using the cached credentials until %s", err, old.Expiration.UTC().Format(time.RFC3339))
+			return old.Credentials, nil
+		}
+		return cache.Credentials{}, err
+	}
+	if unlock == nil {
+		return c, nil
+	}
+	defer unlock()
+	// While the cached credentials still work, an unreachable STS may cost
+	// only a few seconds: every AWS command pays it until STS is back.
+	old, hasOld := r.Store.Session(key)
+	stale := hasOld && r.fresh(old.Credentials, staleMargin)
+	budget := NetworkDeadline
+	if stale {
+		budget = StaleDeadline
+	}
+	ctx = withBudget(ctx, budget)
+	c, err = r.refreshRole(ctx, s)
+	if err != nil {
+		_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
+		if stale && unreachable(err) {
 			// STS is out of reach but the cached credentials still work:
 			// hand them out rather than fail every command until expiry.
 			r.notice("could not refresh (%v); using the cached credentials until %s", err, old.Expiration.UTC().Format(time.RFC3339))
@@ -130,12 +147,25 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		}
 		return cache.Credentials{}, err
 	}
+	r.Store.ClearFailure(key)
 	err = r.Store.PutSession(key, cache.Session{Credentials: c, Kind: "role", Source: s.Source, RoleARN: s.RoleARN, MFASerial: s.MFASerial})
 	if err != nil {
 		// The credentials are good; the next call will just fetch again.
 		r.notice("could not cache the role credentials: %v", err)
 	}
 	return c, nil
+}
+
+// refreshRole loads the source and assumes s's role.
+func (r *Resolver) refreshRole(ctx context.Context, s *Settings) (cache.Credentials, error) {
+	if err := s.CheckPartition(); err != nil {
+		return cache.Credentials{}, err
+	}
+	src, err := r.loadSource(ctx, s)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	return r.assumeRole(ctx, s, src)
 }
 
 // lock takes key's lock, waiting (at most LockWait) while another credproc
@@ -156,11 +186,23 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 	lctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var c cache.Credentials
+	var failed *HolderFailed
+	since := time.Now()
 	unlock, err := r.Store.Lock(lctx, key, func() (hit bool) {
-		c, hit = cached()
-		return hit
+		if c, hit = cached(); hit {
+			return true
+		}
+		// The holder failed: its answer is ours too, without another retry
+		// chain against the same endpoint.
+		if msg, network, ok := r.Store.LastFailure(key, since); ok {
+			failed = &HolderFailed{Msg: msg, Network: network}
+			return true
+		}
+		return false
 	})
 	switch {
+	case failed != nil:
+		return nil, cache.Credentials{}, failed
 	case err != nil && (ctx.Err() != nil || lctx.Err() == nil):
 		return nil, cache.Credentials{}, err // interrupted, or not a wait that ran out
 	case err != nil:
@@ -181,10 +223,40 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 	return unlock, cache.Credentials{}, nil
 }
 
+// HolderFailed is the failure of another credproc that held the lock while
+// this one waited: the same refresh failed a moment ago.
+type HolderFailed struct {
+	Msg     string
+	Network bool // STS could not be reached
+}
+
+func (e *HolderFailed) Error() string {
+	return "another credproc refreshing the same credentials just failed: " + e.Msg
+}
+
 // loadedSource is the source credentials plus the profile they came from.
 type loadedSource struct {
 	creds   cache.Credentials
 	profile map[string]string // AWS profile keys when the source is a profile
+	cfg     *aws.Config       // the AWS configuration, once loaded
+}
+
+// awsConfig is the configuration STS calls for s run on: the source
+// profile's (its CA bundle, proxy, retry and FIPS settings), else that of
+// AWS_PROFILE or the default profile, with the source's keys.
+func (r *Resolver) awsConfig(ctx context.Context, s *Settings, src *loadedSource) (aws.Config, error) {
+	if src.cfg != nil {
+		return *src.cfg, nil
+	}
+	ctx, cancel := netCtx(ctx)
+	defer cancel()
+	creds := src.creds
+	cfg, err := awsapi.LoadConfig(ctx, awsapi.ConfigOptions{Region: endpointFor(s, r.getenv, src.profile).Region, Credentials: &creds})
+	if err != nil {
+		return aws.Config{}, &Error{Msg: err.Error(), Err: err, Hint: "fix the setting it names in the environment or the AWS config file"}
+	}
+	src.cfg = &cfg
+	return cfg, nil
 }
 
 func (l *loadedSource) temporary() bool { return l.creds.SessionToken != "" }
@@ -194,11 +266,11 @@ func (l *loadedSource) temporary() bool { return l.creds.SessionToken != "" }
 func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSource) (cache.Credentials, error) {
 	ep := endpointFor(s, r.getenv, src.profile)
 	call := stsCall{op: "AssumeRole", role: s.RoleARN, source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}
-	in := awsapi.AssumeRoleInput{
-		RoleArn:         s.RoleARN,
-		RoleSessionName: s.sessionName(),
-		ExternalID:      s.ExternalID,
-		Policy:          s.Policy,
+	in := &sts.AssumeRoleInput{
+		RoleArn:         aws.String(s.RoleARN),
+		RoleSessionName: aws.String(s.sessionName()),
+		ExternalId:      optional(s.ExternalID),
+		Policy:          optional(s.Policy),
 	}
 	signer := src.creds
 	switch {
@@ -212,17 +284,25 @@ func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSourc
 		// Direct mode, or a source that already holds temporary keys and so
 		// cannot get an MFA session: the code goes with AssumeRole.
 		call.mfaUsed = true
-		in.SerialNumber = s.MFASerial
+		in.SerialNumber = aws.String(s.MFASerial)
 	}
 	call.chained = call.chained || src.temporary()
 	// A clamp is said once on the terminal when the MFA code is entered, and by setup.
 	d := s.roleDuration(call.chained)
 	if d != 0 {
-		in.DurationSeconds = int32(d / time.Second)
+		in.DurationSeconds = aws.Int32(int32(d / time.Second))
 	}
-	out, err := withMFACode(ctx, r, s, in.SerialNumber != "", func(code string) (*awsapi.AssumeRoleOutput, error) {
-		in.TokenCode = code
-		return stsClient(ep, signer).AssumeRole(ctx, in)
+	cfg, err := r.awsConfig(ctx, s, src)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	out, err := withMFACode(ctx, r, s, in.SerialNumber != nil, func(code string) (*sts.AssumeRoleOutput, error) {
+		if code != "" {
+			in.TokenCode = aws.String(code)
+		}
+		ctx, cancel := netCtx(ctx)
+		defer cancel()
+		return newSTS(cfg, ep, signer).AssumeRole(ctx, in)
 	})
 	if err != nil {
 		if call.chained && s.usesMFASession() && isStaleSession(err) {
@@ -283,18 +363,29 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 		return c, err
 	}
 	defer unlock()
-	in := awsapi.GetSessionTokenInput{DurationSeconds: int32(s.MFADuration / time.Second), SerialNumber: s.MFASerial}
-	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*awsapi.Credentials, error) {
-		in.TokenCode = code
-		return stsClient(ep, src.creds).GetSessionToken(ctx, in)
+	cfg, err := r.awsConfig(ctx, s, src)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(s.MFADuration / time.Second)), SerialNumber: optional(s.MFASerial)}
+	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*sts.GetSessionTokenOutput, error) {
+		if code != "" {
+			in.TokenCode = aws.String(code)
+		}
+		ctx, cancel := netCtx(ctx)
+		defer cancel()
+		return newSTS(cfg, ep, src.creds).GetSessionToken(ctx, in)
 	})
 	if err != nil {
-		return cache.Credentials{}, explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
+		err = explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
+		_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
+		return cache.Credentials{}, err
 	}
-	if out == nil {
+	if out.Credentials == nil {
 		return cache.Credentials{}, &Error{Msg: "GetSessionToken: STS returned no credentials"}
 	}
-	c = toCache(out)
+	r.Store.ClearFailure(key)
+	c = toCache(out.Credentials)
 	if err := checkIssued(c); err != nil {
 		return cache.Credentials{}, fmt.Errorf("GetSessionToken: %w", err)
 	}
@@ -342,7 +433,9 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 	}
 	defer t.Close()
 	for try := 1; ; try++ {
+		asked := time.Now()
 		code, err := t.ReadLine(fmt.Sprintf("credproc: MFA code for %s: ", s.MFASerial))
+		extendBudget(ctx, time.Since(asked)) // the user's typing is not the network's time
 		if err != nil {
 			return zero, err
 		}
@@ -376,4 +469,43 @@ func validCode(c string) bool {
 		return false
 	}
 	return strings.Trim(c, "0123456789") == ""
+}
+
+func optional(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return aws.String(v)
+}
+
+// netBudget is the time left for the network part of one run: a deadline
+// that MFA prompts push back by the time the user took.
+type netBudget struct {
+	mu       sync.Mutex
+	deadline time.Time
+}
+
+type budgetKey struct{}
+
+// withBudget gives ctx's AWS calls d in all, from now.
+func withBudget(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, budgetKey{}, &netBudget{deadline: time.Now().Add(d)})
+}
+
+// netCtx is ctx bounded by its budget, or by NetworkDeadline without one.
+func netCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if b, ok := ctx.Value(budgetKey{}).(*netBudget); ok {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return context.WithDeadline(ctx, b.deadline)
+	}
+	return context.WithTimeout(ctx, NetworkDeadline)
+}
+
+func extendBudget(ctx context.Context, d time.Duration) {
+	if b, ok := ctx.Value(budgetKey{}).(*netBudget); ok {
+		b.mu.Lock()
+		b.deadline = b.deadline.Add(d)
+		b.mu.Unlock()
+	}
 }
