@@ -700,7 +700,11 @@ func (w *walk) iamEndpoint(ctx context.Context, partition string) (awsapi.Endpoi
 	if err != nil {
 		return awsapi.Endpoint{}, err
 	}
-	if u := awsapi.ConfiguredURL(ctx, cfg, "IAM"); u != "" {
+	u := w.r.getenv("AWS_ENDPOINT_URL_IAM") // the resolver's environment, which tests replace
+	if u == "" || strings.EqualFold(w.r.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		u = awsapi.ConfiguredURL(ctx, cfg, "IAM")
+	}
+	if u != "" {
 		ep.URL = u
 		return ep, nil
 	}

@@ -115,9 +115,17 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		}
 		return r.baseSession(ctx, s, src, s.RefreshWindow)
 	}
-	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) { return r.Cached(s) })
+	// What the cache held when last looked at, fresh or not: the stale
+	// fallback hands it out when STS cannot be reached.
+	var old cache.Session
+	var hasOld bool
+	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) {
+		old, hasOld = r.Store.Session(key)
+		return old.Credentials, hasOld && r.fresh(old.Credentials, s.RefreshWindow)
+	})
+	stale := hasOld && r.fresh(old.Credentials, staleMargin)
 	if err != nil {
-		if old, ok := r.Store.Session(key); ok && unreachable(err) && r.fresh(old.Credentials, staleMargin) {
+		if stale && unreachable(err) {
 			r.notice("could not refresh (%v); using the cached credentials until %s", err, old.Expiration.UTC().Format(time.RFC3339))
 			return old.Credentials, nil
 		}
@@ -129,8 +137,6 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 	defer unlock()
 	// While the cached credentials still work, an unreachable STS may cost
 	// only a few seconds: every AWS command pays it until STS is back.
-	old, hasOld := r.Store.Session(key)
-	stale := hasOld && r.fresh(old.Credentials, staleMargin)
 	budget := NetworkDeadline
 	if stale {
 		budget = StaleDeadline
@@ -138,7 +144,9 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 	ctx = withBudget(ctx, budget)
 	c, err = r.refreshRole(ctx, s)
 	if err != nil {
-		_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
+		if fromSTS(err) {
+			_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
+		}
 		if stale && unreachable(err) {
 			// STS is out of reach but the cached credentials still work:
 			// hand them out rather than fail every command until expiry.
@@ -378,7 +386,9 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 	})
 	if err != nil {
 		err = explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
-		_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
+		if fromSTS(err) {
+			_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
+		}
 		return cache.Credentials{}, err
 	}
 	if out.Credentials == nil {
@@ -508,4 +518,12 @@ func extendBudget(ctx context.Context, d time.Duration) {
 		b.deadline = b.deadline.Add(d)
 		b.mu.Unlock()
 	}
+}
+
+// fromSTS reports a failure STS answered, or that STS could not be asked:
+// one the other processes waiting for the same refresh would meet too. (A
+// missing terminal for an MFA prompt is not: another may have one.)
+func fromSTS(err error) bool {
+	var held *HolderFailed
+	return !errors.As(err, &held) && (ErrorCode(err) != "" || unreachable(err))
 }
