@@ -362,3 +362,13 @@ func noRedirects(hc aws.HTTPClient) aws.HTTPClient {
 	}
 	return hc
 }
+
+// HTTPClient is cfg's HTTP client (CA bundle, proxy, time-outs) as a
+// *http.Client that follows no redirect, for calls that are not AWS APIs
+// (the console federation endpoint).
+func HTTPClient(cfg aws.Config) *http.Client {
+	if c, ok := noRedirects(cfg.HTTPClient).(*http.Client); ok {
+		return c
+	}
+	return noRedirects(nil).(*http.Client)
+}
