@@ -210,7 +210,7 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 	})
 	switch {
 	case failed != nil:
-		return nil, cache.Credentials{}, failed
+		return nil, cache.Credentials{}, failed.explained()
 	case err != nil && (ctx.Err() != nil || lctx.Err() == nil):
 		return nil, cache.Credentials{}, err // interrupted, or not a wait that ran out
 	case err != nil:
@@ -228,19 +228,38 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 		unlock()
 		return nil, c, nil
 	}
+	// A storm's stragglers arrive after the holder let go: the refresh that
+	// failed a moment ago is not run again by each of them.
+	if msg, network, ok := r.Store.LastFailure(key, time.Now().Add(-failureGrace)); ok {
+		unlock()
+		return nil, cache.Credentials{}, (&HolderFailed{Msg: msg, Network: network}).explained()
+	}
 	return unlock, cache.Credentials{}, nil
 }
 
-// HolderFailed is the failure of another credproc that held the lock while
-// this one waited: the same refresh failed a moment ago.
+// HolderFailed is the failure of another credproc's refresh of the same
+// credentials, while this one waited or a moment before it came.
 type HolderFailed struct {
 	Msg     string
 	Network bool // STS could not be reached
 }
 
 func (e *HolderFailed) Error() string {
-	return "another credproc refreshing the same credentials just failed: " + e.Msg
+	return "refreshing these credentials failed a moment ago: " + e.Msg
 }
+
+// explained wraps the failure with what to do.
+func (e *HolderFailed) explained() error {
+	hint := fmt.Sprintf("the next call after %s tries again", failureGrace)
+	if e.Network {
+		hint = "check the network, the region and any endpoint URL (AWS_ENDPOINT_URL_STS, --endpoint-url)"
+	}
+	return &Error{Msg: e.Error(), Hint: hint, Err: e}
+}
+
+// failureGrace is how long a failed refresh answers for the calls that
+// come right after it, instead of each running the same retry chain.
+const failureGrace = 5 * time.Second
 
 // loadedSource is the source credentials plus the profile they came from.
 type loadedSource struct {

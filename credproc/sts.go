@@ -137,7 +137,7 @@ const NetworkDeadline = 25 * time.Second
 
 // StaleDeadline bounds a refresh while the cached credentials still work:
 // when STS cannot be reached, they are handed out after this long.
-const StaleDeadline = 3 * time.Second
+const StaleDeadline = 2500 * time.Millisecond
 
 // callerIdentity asks STS whom creds belong to, on s's configuration.
 func (r *Resolver) callerIdentity(ctx context.Context, s *Settings, src *loadedSource, creds cache.Credentials) (*CallerIdentity, error) {
