@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -24,6 +25,10 @@ const (
 	KeyringPrefix = "keyring:"
 	ProfilePrefix = "profile:"
 )
+
+// depthOnce marks this process's depth in the environment the SDK starts
+// a profile's credential_process with.
+var depthOnce sync.Once
 
 // depthEnv guards against a profile whose source runs credproc for itself.
 const depthEnv = "CREDPROC_DEPTH"
@@ -99,7 +104,7 @@ func (r *Resolver) profileSource(ctx context.Context, name string) (*loadedSourc
 	if depth >= 3 {
 		return nil, &Error{Msg: "profile " + name + ": sources nest too deeply (does the profile's source run credproc for itself?)"}
 	}
-	os.Setenv(depthEnv, strconv.Itoa(depth+1))
+	depthOnce.Do(func() { os.Setenv(depthEnv, strconv.Itoa(depth+1)) })
 	ctx, cancel := context.WithTimeout(ctx, processTimeout)
 	defer cancel()
 	cfg, err := awsapi.LoadConfig(ctx, awsapi.ConfigOptions{Profile: name})

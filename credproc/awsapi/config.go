@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,6 +35,9 @@ type ConfigOptions struct {
 	Credentials *cache.Credentials
 }
 
+// profileEnvMu serialises hiding AWS_PROFILE from the SDK.
+var profileEnvMu sync.Mutex
+
 // LoadConfig resolves the AWS configuration exactly as the SDK (and the AWS
 // CLI) do: the environment, the config and credentials files, the
 // profile's credential chain (static keys, credential_process, SSO,
@@ -59,9 +64,18 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) && o.Profile == "" && o.Credentials != nil {
-		// AWS_PROFILE names a profile that does not exist; with keys in hand
-		// its settings are not needed.
-		cfg, err = config.LoadDefaultConfig(ctx, append(opts, config.WithSharedConfigProfile("default"))...)
+		// AWS_PROFILE names a profile that does not exist (credproc exec
+		// is run so): with keys in hand, the default profile's settings
+		// apply. The SDK reads AWS_PROFILE itself and fails on a missing
+		// one, so it is hidden from it for this load.
+		profileEnvMu.Lock()
+		v, had := os.LookupEnv("AWS_PROFILE")
+		os.Unsetenv("AWS_PROFILE")
+		cfg, err = config.LoadDefaultConfig(ctx, opts...)
+		if had {
+			os.Setenv("AWS_PROFILE", v)
+		}
+		profileEnvMu.Unlock()
 	}
 	if err != nil {
 		return aws.Config{}, explainConfigError(err)
