@@ -109,6 +109,10 @@ const (
 	// MaxResponse bounds a reply body: the largest pages IAM and
 	// Organizations send are tens of kilobytes, so more is not AWS.
 	MaxResponse = 10 << 20
+	// CallDeadline bounds a call, retries included, when the caller's
+	// context has no deadline of its own: no command hangs on a silent
+	// endpoint.
+	CallDeadline = 25 * time.Second
 	// skewThreshold is how far the server's Date may be from the signing
 	// time before a signature error is taken for clock skew (the SDK's).
 	skewThreshold = 4 * time.Minute
@@ -201,6 +205,11 @@ type errorParser func(body []byte, h http.Header) (code, message, requestID stri
 // retry_mode says otherwise); a signature refused for a skewed clock is
 // retried once with the server's time.
 func (c *Client) send(ctx context.Context, op string, header http.Header, body []byte, parse errorParser) ([]byte, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, CallDeadline)
+		defer cancel()
+	}
 	if err := c.setup(ctx); err != nil {
 		return nil, err
 	}
