@@ -35,9 +35,8 @@ func Hint(err error) string {
 }
 
 // apiError is an error AWS reported, as ErrorCode finds it: the methods of
-// *awsapi.APIError, which the SDK's errors (smithy.APIError) have too, so
-// that the errors of the SDK clients tests drive the emulator with read the
-// same, without the binary linking the SDK.
+// the SDK's smithy.APIError (STS, source profiles), which *awsapi.APIError
+// (IAM, Organizations) has too.
 type apiError interface {
 	ErrorCode() string
 	ErrorMessage() string
