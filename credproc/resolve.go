@@ -195,7 +195,7 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 	defer cancel()
 	var c cache.Credentials
 	var failed *HolderFailed
-	since := time.Now()
+	since := processStart
 	unlock, err := r.Store.Lock(lctx, key, func() (hit bool) {
 		if c, hit = cached(); hit {
 			return true
@@ -228,9 +228,11 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 		unlock()
 		return nil, c, nil
 	}
-	// A storm's stragglers arrive after the holder let go: the refresh that
-	// failed a moment ago is not run again by each of them.
-	if msg, network, ok := r.Store.LastFailure(key, time.Now().Add(-failureGrace)); ok {
+	// A storm's stragglers reach the lock after the holder let go, some
+	// started only after it failed: a refresh that failed since this
+	// process started, or within the last 2 s, is not run again by
+	// each of them. A call later than that asks STS itself.
+	if msg, network, ok := r.Store.LastFailure(key, earlier(processStart, time.Now().Add(-failureWindow))); ok {
 		unlock()
 		return nil, cache.Credentials{}, (&HolderFailed{Msg: msg, Network: network}).explained()
 	}
@@ -238,7 +240,7 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 }
 
 // HolderFailed is the failure of another credproc's refresh of the same
-// credentials, while this one waited or a moment before it came.
+// credentials, since this one started.
 type HolderFailed struct {
 	Msg     string
 	Network bool // STS could not be reached
@@ -250,16 +252,20 @@ func (e *HolderFailed) Error() string {
 
 // explained wraps the failure with what to do.
 func (e *HolderFailed) explained() error {
-	hint := fmt.Sprintf("the next call after %s tries again", failureGrace)
+	hint := "the next call asks STS again"
 	if e.Network {
 		hint = "check the network, the region and any endpoint URL (AWS_ENDPOINT_URL_STS, --endpoint-url)"
 	}
 	return &Error{Msg: e.Error(), Hint: hint, Err: e}
 }
 
-// failureGrace is how long a failed refresh answers for the calls that
-// come right after it, instead of each running the same retry chain.
-const failureGrace = 5 * time.Second
+// failureWindow is how long a failed refresh answers for calls that start
+// right after it: the tail of a storm, not a user trying again.
+const failureWindow = 2 * time.Second
+
+// processStart is when this credproc started: a failure recorded after it
+// is the answer of the refresh this process was part of.
+var processStart = time.Now()
 
 // loadedSource is the source credentials plus the profile they came from.
 type loadedSource struct {
@@ -545,4 +551,11 @@ func extendBudget(ctx context.Context, d time.Duration) {
 func fromSTS(err error) bool {
 	var held *HolderFailed
 	return !errors.As(err, &held) && (ErrorCode(err) != "" || unreachable(err))
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
