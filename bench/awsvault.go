@@ -60,4 +60,3 @@ func (r *report) vaultRow(p func(string, ...any) (int, error)) {
 		p("    credproc hit (%s) ÷ aws-vault export: %.2f×\n", m.mode, ratio(m.hit1.median, r.vault.median))
 	}
 }
-
