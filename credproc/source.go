@@ -178,30 +178,6 @@ func (r *Resolver) SourceCredentials(ctx context.Context, source string) (cache.
 	return src.creds, nil
 }
 
-// runProcess runs a credential_process-style command and reads its JSON.
-// Its stderr is passed through (it may prompt, e.g. for SSO).
-func (r *Resolver) runProcess(ctx context.Context, what string, argv []string) (cache.Credentials, error) {
-	depth, _ := strconv.Atoi(r.getenv(depthEnv))
-	if depth >= 3 {
-		return cache.Credentials{}, &Error{Msg: what + ": sources nest too deeply (does the profile's source run credproc for itself?)"}
-	}
-	ctx, cancel := context.WithTimeout(ctx, processTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), depthEnv+"="+strconv.Itoa(depth+1))
-	cmd.Stderr = os.Stderr
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
-		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
-	}
-	c, err := ParseProcessOutput(out.Bytes())
-	if err != nil {
-		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
-	}
-	return c, nil
-}
-
 // ProcessOutput is the credential_process JSON document.
 type ProcessOutput struct {
 	Version         int    `json:"Version"`

@@ -1,0 +1,59 @@
+package cache
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestFailureRecord(t *testing.T) {
+	s := Open(NewMemory(), t.TempDir())
+	before := time.Now().Add(-time.Second)
+	if _, _, ok := s.LastFailure("role-k", before); ok {
+		t.Fatal("a record before any failure")
+	}
+	if err := s.RecordFailure("role-k", "AssumeRole: cannot reach STS", true); err != nil {
+		t.Fatal(err)
+	}
+	msg, network, ok := s.LastFailure("role-k", before)
+	if !ok || !network || msg != "AssumeRole: cannot reach STS" {
+		t.Fatalf("got %q %v %v", msg, network, ok)
+	}
+	if _, _, ok := s.LastFailure("role-k", time.Now().Add(time.Second)); ok {
+		t.Error("a record older than since was taken")
+	}
+	if _, _, ok := s.LastFailure("role-other", before); ok {
+		t.Error("another key's record")
+	}
+	s.ClearFailure("role-k")
+	if _, _, ok := s.LastFailure("role-k", before); ok {
+		t.Error("cleared record still read")
+	}
+	if err := s.RecordFailure("../escape", "x", false); err == nil {
+		t.Error("a bad key was accepted")
+	}
+}
+
+// FuzzLastFailure: whatever another program left in a failure record, it
+// reads without panicking, and only a record with a message counts.
+func FuzzLastFailure(f *testing.F) {
+	f.Add([]byte(`{"time":"2030-01-01T00:00:00Z","message":"m","network":true}`))
+	f.Add([]byte(`{"time":"x"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		s := Open(NewMemory(), dir)
+		path, err := s.failurePath("role-k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if msg, _, ok := s.LastFailure("role-k", time.Time{}); ok && msg == "" {
+			t.Fatal("a record without a message counted")
+		}
+		_ = filepath.Base(path)
+	})
+}
