@@ -58,8 +58,6 @@ type Service struct {
 	// classic are the endpoints of the three oldest partitions, which do
 	// not follow the SERVICE.REGION.SUFFIX pattern of the others.
 	classic map[string]Endpoint
-	// regionHost: the classic partitions' host has the region in it.
-	regionHost bool
 }
 
 // IAM is AWS Identity and Access Management: one global endpoint per

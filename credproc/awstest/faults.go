@@ -63,10 +63,9 @@ var (
 func FaultClockSkew(d time.Duration) Fault { return Fault{name: "skew", skew: d} }
 
 type faultState struct {
-	mu      sync.Mutex
-	queue   map[string][]Fault
-	outage  map[string]Fault
-	counted int
+	mu     sync.Mutex
+	queue  map[string][]Fault
+	outage map[string]Fault
 }
 
 // InjectFaults queues faults for the next requests naming action
