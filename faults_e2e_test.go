@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -213,7 +212,30 @@ func TestOutageStorm(t *testing.T) {
 	if bad := w.leaks(w.getenv("HOME")); len(bad) > 0 {
 		t.Errorf("secrets in %v", bad)
 	}
-	_ = os.Stderr
+
 }
 
 func first(s []string, n int) []string { return s[:min(n, len(s))] }
+
+// TestMaxAttemptsFromTheEnvironment: AWS_MAX_ATTEMPTS and max_attempts in
+// the source profile reach the STS calls, as the AWS CLI's settings should.
+func TestMaxAttemptsFromTheEnvironment(t *testing.T) {
+	w, settings := faultWorld(t)
+	w.srv.InjectFaults("AssumeRole", awstest.Fault500)
+	_, stderr, _, err := runTimed(w, []string{"AWS_MAX_ATTEMPTS=1"}, append(settings, "--session-name", "one-attempt")...)
+	if err == nil || !strings.Contains(stderr, "InternalFailure") {
+		t.Fatalf("AWS_MAX_ATTEMPTS=1 and one 500: %v\n%s", err, stderr)
+	}
+	home := w.getenv("HOME")
+	writeTestFile(t, filepath.Join(home, ".aws", "credentials"), "[src]\naws_access_key_id = "+w.getenv("ALICE_AKID")+"\naws_secret_access_key = "+w.getenv("ALICE_SECRET")+"\n")
+	writeTestFile(t, filepath.Join(home, ".aws", "config"), "[profile src]\nmax_attempts = 1\n")
+	settings[1] = "profile:src"
+	w.srv.InjectFaults("AssumeRole", awstest.Fault500)
+	if _, stderr, _, err := runTimed(w, nil, append(settings, "--session-name", "profile-one-attempt")...); err == nil || !strings.Contains(stderr, "InternalFailure") {
+		t.Fatalf("max_attempts = 1 in the source profile and one 500: %v\n%s", err, stderr)
+	}
+	w.srv.InjectFaults("AssumeRole", awstest.Fault500)
+	if _, stderr, _, err := runTimed(w, []string{"AWS_MAX_ATTEMPTS=2"}, append(settings, "--session-name", "two-attempts")...); err != nil {
+		t.Fatalf("AWS_MAX_ATTEMPTS=2 and one 500: %v\n%s", err, stderr)
+	}
+}

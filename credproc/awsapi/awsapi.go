@@ -227,6 +227,13 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 	if c.cfg.Retryer != nil {
 		retryer = c.cfg.Retryer()
 	}
+	if c.cfg.RetryMode == aws.RetryModeAdaptive {
+		retryer = retry.NewAdaptiveMode() // retry_mode = adaptive
+	}
+	if c.cfg.RetryMaxAttempts > 0 {
+		// max_attempts, as the generated clients apply it.
+		retryer = retry.AddWithMaxAttempts(retryer, c.cfg.RetryMaxAttempts)
+	}
 	hc := noRedirects(c.cfg.HTTPClient)
 	signer := v4.NewSigner()
 	sum := sha256.Sum256(body)
