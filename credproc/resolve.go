@@ -442,7 +442,11 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 		return call("")
 	}
 	if s.MFAProcess != "" {
+		// Time spent getting a code (a YubiKey touch, the wait for the next
+		// TOTP step) is not the network's.
+		asked := time.Now()
 		code, err := runMFAProcess(ctx, s.MFAProcess)
+		extendBudget(ctx, time.Since(asked))
 		if err != nil {
 			return zero, err
 		}
@@ -452,7 +456,9 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 		}
 		// AWS takes each code once: another profile may have just used this
 		// one. Try once more with the next code, if the command gives one.
+		asked = time.Now()
 		next, err2 := nextMFACode(ctx, s.MFAProcess, code)
+		extendBudget(ctx, time.Since(asked))
 		if err2 != nil {
 			return out, err
 		}
