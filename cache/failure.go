@@ -14,10 +14,12 @@ import (
 // wake, so a storm during an outage ends with the holder's answer instead
 // of every waiter running its own retry chain against a dead endpoint.
 
-type failureRecord struct {
-	Time    time.Time `json:"time"`
-	Message string    `json:"message"`
-	Network bool      `json:"network"` // the endpoint could not be reached
+// Failure is one failed refresh, as recorded.
+type Failure struct {
+	Time      time.Time `json:"time"`
+	Message   string    `json:"message"`
+	Network   bool      `json:"network"`   // the endpoint could not be reached
+	Transient bool      `json:"transient"` // unreachable, throttled or a server error: worth a later retry only
 }
 
 func (s *Store) failurePath(key string) (string, error) {
@@ -28,15 +30,15 @@ func (s *Store) failurePath(key string) (string, error) {
 	return p[:len(p)-len(".lock")] + ".failed", nil
 }
 
-// RecordFailure notes that the refresh of key failed with msg, now;
-// network says the endpoint could not be reached. Call it while holding
-// key's lock.
-func (s *Store) RecordFailure(key, msg string, network bool) error {
+// RecordFailure notes that the refresh of key failed as f says, now. Call
+// it while holding key's lock.
+func (s *Store) RecordFailure(key string, f Failure) error {
 	path, err := s.failurePath(key)
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(failureRecord{Time: time.Now().UTC(), Message: msg, Network: network})
+	f.Time = time.Now().UTC()
+	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
@@ -64,18 +66,18 @@ func (s *Store) ClearFailure(key string) {
 
 // LastFailure returns key's failure record if it was written at or after
 // since: the failure of a holder the caller waited for.
-func (s *Store) LastFailure(key string, since time.Time) (msg string, network, ok bool) {
+func (s *Store) LastFailure(key string, since time.Time) (Failure, bool) {
 	path, err := s.failurePath(key)
 	if err != nil {
-		return "", false, false
+		return Failure{}, false
 	}
 	b, err := os.ReadFile(path)
 	if err != nil || len(b) > 64<<10 {
-		return "", false, false
+		return Failure{}, false
 	}
-	var r failureRecord
-	if json.Unmarshal(b, &r) != nil || r.Time.Before(since) || r.Message == "" {
-		return "", false, false
+	var f Failure
+	if json.Unmarshal(b, &f) != nil || f.Time.Before(since) || f.Message == "" {
+		return Failure{}, false
 	}
-	return r.Message, r.Network, true
+	return f, true
 }

@@ -10,27 +10,27 @@ import (
 func TestFailureRecord(t *testing.T) {
 	s := Open(NewMemory(), t.TempDir())
 	before := time.Now().Add(-time.Second)
-	if _, _, ok := s.LastFailure("role-k", before); ok {
+	if _, ok := s.LastFailure("role-k", before); ok {
 		t.Fatal("a record before any failure")
 	}
-	if err := s.RecordFailure("role-k", "AssumeRole: cannot reach STS", true); err != nil {
+	if err := s.RecordFailure("role-k", Failure{Message: "AssumeRole: cannot reach STS", Network: true, Transient: true}); err != nil {
 		t.Fatal(err)
 	}
-	msg, network, ok := s.LastFailure("role-k", before)
-	if !ok || !network || msg != "AssumeRole: cannot reach STS" {
-		t.Fatalf("got %q %v %v", msg, network, ok)
+	f, ok := s.LastFailure("role-k", before)
+	if !ok || !f.Network || !f.Transient || f.Message != "AssumeRole: cannot reach STS" || f.Time.Before(before) {
+		t.Fatalf("got %+v %v", f, ok)
 	}
-	if _, _, ok := s.LastFailure("role-k", time.Now().Add(time.Second)); ok {
+	if _, ok := s.LastFailure("role-k", time.Now().Add(time.Second)); ok {
 		t.Error("a record older than since was taken")
 	}
-	if _, _, ok := s.LastFailure("role-other", before); ok {
+	if _, ok := s.LastFailure("role-other", before); ok {
 		t.Error("another key's record")
 	}
 	s.ClearFailure("role-k")
-	if _, _, ok := s.LastFailure("role-k", before); ok {
+	if _, ok := s.LastFailure("role-k", before); ok {
 		t.Error("cleared record still read")
 	}
-	if err := s.RecordFailure("../escape", "x", false); err == nil {
+	if err := s.RecordFailure("../escape", Failure{Message: "x"}); err == nil {
 		t.Error("a bad key was accepted")
 	}
 }
@@ -51,7 +51,7 @@ func FuzzLastFailure(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if msg, _, ok := s.LastFailure("role-k", time.Time{}); ok && msg == "" {
+		if f, ok := s.LastFailure("role-k", time.Time{}); ok && f.Message == "" {
 			t.Fatal("a record without a message counted")
 		}
 		_ = filepath.Base(path)

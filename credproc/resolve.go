@@ -144,9 +144,7 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 	ctx = withBudget(ctx, budget)
 	c, err = r.refreshRole(ctx, s)
 	if err != nil {
-		if fromSTS(err) {
-			_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
-		}
+		r.recordFailure(key, err)
 		if stale && unreachable(err) {
 			// STS is out of reach but the cached credentials still work:
 			// hand them out rather than fail every command until expiry.
@@ -202,8 +200,8 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 		}
 		// The holder failed: its answer is ours too, without another retry
 		// chain against the same endpoint.
-		if msg, network, ok := r.Store.LastFailure(key, since); ok {
-			failed = &HolderFailed{Msg: msg, Network: network}
+		if f, ok := r.Store.LastFailure(key, since); ok {
+			failed = &HolderFailed{Msg: f.Message, Network: f.Network}
 			return true
 		}
 		return false
@@ -230,11 +228,12 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 	}
 	// A storm's stragglers reach the lock after the holder let go, some
 	// started only after it failed: a refresh that failed since this
-	// process started, or within the last 2 s, is not run again by
-	// each of them. A call later than that asks STS itself.
-	if msg, network, ok := r.Store.LastFailure(key, earlier(processStart, time.Now().Add(-failureWindow))); ok {
+	// process started, or (STS down, throttling, 5xx) within the last 2 s,
+	// is not run again by each of them. A later call, or one after a
+	// refusal the user may just have fixed, asks STS itself.
+	if f, ok := r.Store.LastFailure(key, earlier(processStart, time.Now().Add(-failureWindow))); ok && (f.Transient || !f.Time.Before(processStart)) {
 		unlock()
-		return nil, cache.Credentials{}, (&HolderFailed{Msg: msg, Network: network}).explained()
+		return nil, cache.Credentials{}, (&HolderFailed{Msg: f.Message, Network: f.Network}).explained()
 	}
 	return unlock, cache.Credentials{}, nil
 }
@@ -411,9 +410,7 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 	})
 	if err != nil {
 		err = explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
-		if fromSTS(err) {
-			_ = r.Store.RecordFailure(key, err.Error(), unreachable(err))
-		}
+		r.recordFailure(key, err)
 		return cache.Credentials{}, err
 	}
 	if out.Credentials == nil {
@@ -564,4 +561,27 @@ func earlier(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// recordFailure notes a failed refresh of key for the processes waiting on
+// it (see lockOrCached), if STS answered it or could not be asked.
+func (r *Resolver) recordFailure(key string, err error) {
+	if !fromSTS(err) {
+		return
+	}
+	_ = r.Store.RecordFailure(key, cache.Failure{Message: err.Error(), Network: unreachable(err), Transient: transient(err)})
+}
+
+// transient reports a failure a retry a moment later would meet again:
+// STS unreachable, throttling, or a server error.
+func transient(err error) bool {
+	if unreachable(err) {
+		return true
+	}
+	switch ErrorCode(err) {
+	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "InternalFailure", "InternalError", "ServiceUnavailable":
+		return true
+	}
+	var status interface{ HTTPStatusCode() int }
+	return errors.As(err, &status) && status.HTTPStatusCode() >= 500
 }
