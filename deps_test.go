@@ -40,51 +40,39 @@ var depsAllowed = map[string]string{
 	"filippo.io/age":      "encrypts source keys in the file store where no Secret Service runs (SSH, WSL, containers): X25519 items, scrypt-protected identity; no home-made crypto",
 	"filippo.io/hpke":     "linked by age (its hybrid post-quantum recipients); credproc does not use it",
 	"golang.org/x/crypto": "age's ChaCha20-Poly1305, X25519, HKDF and scrypt",
+
+	// The AWS layer. The cache hit reads no file and calls none of it; its
+	// package init is what every run pays (see README, Performance).
+	"github.com/aws/aws-sdk-go-v2/aws":              "aws.Config, the SDK's signer (aws/signer/v4), standard retryer and HTTP client every AWS call rides on",
+	"github.com/aws/aws-sdk-go-v2/config":           "loads settings and credentials exactly as the AWS CLI documents them (CA bundle, FIPS, dual-stack, retries, endpoints, proxy)",
+	"github.com/aws/aws-sdk-go-v2/credentials":      "source profiles through the SDK's own chain: static, process, SSO, login_session, web identity, credential_source, role chains",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds": "credential_source = Ec2InstanceMetadata (a bastion host's instance role as a source), linked by config",
+	"github.com/aws/aws-sdk-go-v2/service/sts":      "AssumeRole, GetSessionToken, GetCallerIdentity and the endpoint rules of every partition (FIPS, dual-stack, global)",
+	"github.com/aws/aws-sdk-go-v2/service/sso":      "IAM Identity Center sources: the portal's GetRoleCredentials, linked by config",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc":  "IAM Identity Center sources: refreshing the SSO token, linked by config",
+	"github.com/aws/aws-sdk-go-v2/service/signin":   "login_session sources, linked by config; its endpoint rules give the console's sign-in host of every partition",
+	"github.com/aws/aws-sdk-go-v2/service/internal": "middleware (accept-encoding, presigned URLs) the STS client installs",
+	"github.com/aws/aws-sdk-go-v2/internal":         "the SDK's internals: endpoint rules and partition data, config sources, SigV4a",
+	"github.com/aws/smithy-go":                      "the SDK's runtime: middleware, endpoints, protocols, smithy.APIError",
 }
 
 // depsForbidden are packages that must never be linked, whatever
 // depsAllowed says: each was considered and rejected.
 var depsForbidden = map[string]string{
-	"github.com/aws/aws-sdk-go-v2/config": "the SDK's shared-config loader pulls in SSO, SSO-OIDC, sign-in, IMDS and its own INI " +
-		"parser with their init cost; credproc reads the config itself (credproc/awsconfig)",
-	"github.com/aws/aws-sdk-go-v2/service/sso":      "SSO sources are resolved by the AWS CLI (`aws configure export-credentials`), not linked",
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc":  "SSO sources are resolved by the AWS CLI (`aws configure export-credentials`), not linked",
-	"github.com/aws/aws-sdk-go-v2/service/signin":   "console sign-in goes through the federation endpoint with net/http, not an SDK client",
 	"github.com/spf13/cobra":                        "the flag package is enough; a CLI framework adds init time and size to every cache hit",
 	"github.com/urfave/cli":                         "the flag package is enough; a CLI framework adds init time and size to every cache hit",
 	"github.com/credproc/credproc/credproc/awstest": "the AWS emulator is for tests only (an HTTP server): it must never ship",
 
-	// Measured (credproc built with and without them, same machine, median
-	// of 301 alternating runs of `GODEBUG=inittrace=1 credproc version`, four
-	// rounds): package init 0.75–0.77 → 0.71–0.73 ms, -0.04 to -0.05 ms (ten
-	// SDK and smithy-go packages with init work, eventstream's CRC table the
-	// largest, and net/http/httputil that smithy-go linked), and 11.80 →
-	// 11.64 MB of binary, paid on every cache hit, for a signer and a retry
-	// policy of some 300 lines (credproc/awsapi/sigv4.go, retry.go).
-	"github.com/aws/aws-sdk-go-v2": "credproc/awsapi signs with its own SigV4 signer and retries with its own policy, equal to the SDK's; " +
-		"the SDK's signer and retryer linked ten packages with init work into every run (start-up cost)",
-	"github.com/aws/smithy-go": "the SDK's runtime (eventstream's init builds a CRC table, middleware, httpbinding) came only with the SDK's " +
-		"signer and retryer; *awsapi.APIError replaces smithy.APIError (start-up cost)",
-
-	// Measured together (credproc built with and without them, 2-core VM):
-	// +1.2 to +2.0 ms of `credproc version` wall time, +1.2 to +2.2 ms of
-	// package init (iam/schemas 0.9 ms, organizations/schemas 0.46 ms, their
-	// endpoint tables) and +2.3 MB of binary (13.0 → 15.3 MB), paid on every
-	// cache hit (~9 ms; a Go hello-world ~1.8 ms) for two rarely run commands.
-	"github.com/aws/aws-sdk-go-v2/service/iam": "init-role and doctor call IAM through credproc/awsapi (query protocol, credproc's " +
-		"own SigV4 signer); the generated client would add ~0.9 ms of init to every run (iam/schemas, endpoints)",
-	"github.com/aws/aws-sdk-go-v2/service/organizations": "setup --org calls ListAccounts through credproc/awsapi (JSON 1.1); " +
-		"the generated client would add ~0.46 ms of init to every run (organizations/schemas)",
-
-	// Measured (credproc built with and without it, same machine, median of
-	// 21 alternating runs of `GODEBUG=inittrace=1 credproc version`, three
-	// rounds): package init 0.99–1.27 → 0.65–0.87 ms, -0.34 to -0.42 ms
-	// (sts/schemas 0.10–0.22 ms, sts/internal/endpoints 0.11–0.20 ms, and
-	// the middleware and endpoint-rules packages only the generated client
-	// linked), and 13.4 → 11.9 MB of binary, paid on every cache hit.
-	"github.com/aws/aws-sdk-go-v2/service/sts": "AssumeRole, GetSessionToken and GetCallerIdentity go through credproc/awsapi " +
-		"(query protocol, credproc's own SigV4 signer); the generated client would add ~0.4 ms of init and 1.5 MB to every run",
-	"github.com/aws/aws-sdk-go-v2/service/internal": "middleware (gzip, presigned URLs) only generated clients install",
+	// Measured with GODEBUG=inittrace=1 (credproc built with and without
+	// them): iam/schemas and organizations/schemas alone cost package init
+	// on every run, the cache hit included, for init-role, doctor's policy
+	// simulation and setup --org, which run once a month. credproc/awsapi
+	// builds those few calls on the aws.Config the SDK resolved (its
+	// signer, retryer, HTTP client) instead.
+	"github.com/aws/aws-sdk-go-v2/service/iam": "init-role and doctor call IAM through credproc/awsapi on the SDK's signer and retryer; " +
+		"the generated client's schemas package adds package init to every run",
+	"github.com/aws/aws-sdk-go-v2/service/organizations": "setup --org calls Organizations through credproc/awsapi on the SDK's signer and retryer; " +
+		"the generated client's schemas package adds package init to every run",
 }
 
 // depsPlatforms are the platforms .ci/run cross-builds: a dependency may be

@@ -31,6 +31,9 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(netnsChildEnv) == "1" {
+		netnsChild() // endpoint_e2e_test.go: a child in its own network namespace
+	}
 	dir, err := os.MkdirTemp("", "credproc-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

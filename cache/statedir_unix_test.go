@@ -57,9 +57,3 @@ func TestStateDirPrivate(t *testing.T) {
 		t.Errorf("Lock without a state directory: %v", err)
 	}
 }
-
-// memStore is a Store over one in-memory keyring with its state in dir.
-func memStore(dir string) *Store {
-	m := NewMemory()
-	return OpenTiered(m, []Backend{m}, dir)
-}

@@ -57,7 +57,7 @@ func cutARN(s string) (partition, account, resource string, ok bool) {
 		return "", "", "", false
 	}
 	partition, rest, _ = strings.Cut(rest, ":")
-	if partition != "aws" && partition != "aws-cn" && partition != "aws-us-gov" {
+	if !validPartitionName(partition) {
 		return "", "", "", false
 	}
 	rest, ok = strings.CutPrefix(rest, "iam::")
@@ -69,6 +69,21 @@ func cutARN(s string) (partition, account, resource string, ok bool) {
 		return "", "", "", false
 	}
 	return partition, account, resource, true
+}
+
+// validPartitionName accepts the shape of AWS partition IDs (aws, aws-cn,
+// aws-iso-b, aws-eusc, and those to come): which exist is the SDK's
+// partition data's business, checked off the cache-hit path.
+func validPartitionName(p string) bool {
+	if p != "aws" && !strings.HasPrefix(p, "aws-") || len(p) > 32 || strings.HasSuffix(p, "-") || strings.Contains(p, "--") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func validRoleName(s string) bool { return NameChars(s, 1, 64, nameExtras) }
@@ -93,7 +108,7 @@ func validRegion(s string) bool {
 	if len(parts) < 3 || len(parts) > 5 {
 		return false
 	}
-	if p := parts[0]; len(p) != 2 || !NameChars(p, 2, 2, "") || strings.ToLower(p) != p || strings.ContainsAny(p, "0123456789_") {
+	if p := parts[0]; len(p) < 2 || len(p) > 4 || !NameChars(p, 2, 4, "") || strings.ToLower(p) != p || strings.ContainsAny(p, "0123456789_") {
 		return false
 	}
 	last := parts[len(parts)-1]
@@ -159,10 +174,38 @@ func CheckAccountID(s string) error {
 	return nil
 }
 
-// CheckRegion reports whether s looks like an AWS region name.
+// CheckRegion reports whether s looks like an AWS region name. It reads no
+// data: the cache hit calls it.
 func CheckRegion(s string) error {
 	if !validRegion(s) {
 		return fmt.Errorf("invalid region %q: want a region name such as us-east-1", s)
+	}
+	return nil
+}
+
+// CheckKnownRegion reports whether the SDK's partition data names region;
+// for a name it does not know, the error suggests the nearest ones.
+func CheckKnownRegion(region string) error {
+	if err := CheckRegion(region); err != nil {
+		return err
+	}
+	if _, known := awsapi.LookupPartition(region); known {
+		return nil
+	}
+	return &Error{
+		Msg:  fmt.Sprintf("unknown region %q; did you mean %s?", region, strings.Join(awsapi.NearestRegions(region, 3), ", ")),
+		Hint: "a region the AWS SDK does not know yet needs a newer credproc build",
+	}
+}
+
+// CheckPartition reports a role ARN whose partition is not its region's,
+// from the SDK's partition data (off the cache-hit path).
+func (s *Settings) CheckPartition() error {
+	if s.RoleARN == "" || s.Region == "" {
+		return nil
+	}
+	if p, _ := ParseRoleARN(s.RoleARN); p.Partition != Partition(s.Region) {
+		return fmt.Errorf("role %s is in partition %s but region %s is in %s", s.RoleARN, p.Partition, s.Region, Partition(s.Region))
 	}
 	return nil
 }

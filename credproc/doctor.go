@@ -267,8 +267,7 @@ func (w *walk) identity(ctx context.Context) {
 		w.skip("identity", "no source keys to check (see source)")
 		return
 	}
-	ep := endpointFor(w.s, w.r.getenv, w.src.profile)
-	out, err := stsClient(ep, w.src.creds).GetCallerIdentity(ctx)
+	out, err := w.r.callerIdentity(ctx, w.s, w.src, w.src.creds)
 	if err != nil {
 		code := ErrorCode(err)
 		c := Check{Step: "identity", Status: StatusFail}
@@ -286,7 +285,7 @@ func (w *walk) identity(ctx context.Context) {
 			c.Msg = fmt.Sprintf("the temporary keys of source %q have expired (ExpiredToken)", w.s.Source)
 			c.Fix = w.sourceFix(code)
 		default:
-			e := explain(stsCall{op: "GetCallerIdentity", source: w.s.Source, endpoint: ep}, err)
+			e := explain(stsCall{op: "GetCallerIdentity", source: w.s.Source, endpoint: endpointFor(w.s, w.r.getenv, w.src.profile)}, err)
 			c.Msg = e.Error()
 			if h := Hint(e); h != "" {
 				c.Fix = []string{h}
@@ -504,7 +503,7 @@ func (w *walk) assume(ctx context.Context) {
 	who := w.s.RoleARN
 	// Show the session's own ARN: proof that the new keys work.
 	if !w.d.Bulk {
-		if out, err := stsClient(endpointFor(w.s, w.r.getenv, w.src.profile), c).GetCallerIdentity(ctx); err == nil {
+		if out, err := w.r.callerIdentity(ctx, w.s, w.src, c); err == nil {
 			who = out.Arn
 		}
 	}
@@ -522,8 +521,7 @@ func nonEmptyList(s string) []string {
 // it).
 func (w *walk) assumeFailed(ctx context.Context, err error) Check {
 	c := Check{Step: "assume role", Status: StatusFail, Msg: err.Error(), Fix: nonEmptyList(Hint(err))}
-	var api *awsapi.APIError
-	if ErrorCode(err) != "AccessDenied" || isBadMFACode(err) || !errors.As(err, &api) || api.Operation != "AssumeRole" {
+	if ErrorCode(err) != "AccessDenied" || isBadMFACode(err) || operationOf(err) != "AssumeRole" {
 		return c
 	}
 	c.Msg = fmt.Sprintf("AccessDenied: %s", errorMessage(err))
@@ -700,7 +698,7 @@ func (w *walk) simulate(ctx context.Context, caller principal) (string, string) 
 	default:
 		return "", "no policy simulation for a caller of this kind"
 	}
-	ep, err := w.iamEndpoint(caller.partition)
+	ep, err := w.iamEndpoint(ctx, caller.partition)
 	if err != nil {
 		return "", err.Error()
 	}
@@ -734,9 +732,17 @@ func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error
 // endpoint_url), else the partition's IAM endpoint, but only when STS too
 // goes to AWS itself. With a custom STS endpoint (a private endpoint or an
 // emulator) and no IAM endpoint, the source keys are not sent anywhere.
-func (w *walk) iamEndpoint(partition string) (awsapi.Endpoint, error) {
+func (w *walk) iamEndpoint(ctx context.Context, partition string) (awsapi.Endpoint, error) {
 	ep := awsapi.IAM.DefaultEndpoint(partition)
-	if u := awsapi.IAM.ConfiguredURL(w.r.getenv, w.src.profile["endpoint_url"]); u != "" {
+	cfg, err := w.r.awsConfig(ctx, w.s, w.src)
+	if err != nil {
+		return awsapi.Endpoint{}, err
+	}
+	u := w.r.getenv("AWS_ENDPOINT_URL_IAM") // the resolver's environment, which tests replace
+	if u == "" || strings.EqualFold(w.r.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		u = awsapi.ConfiguredURL(ctx, cfg, "IAM")
+	}
+	if u != "" {
 		ep.URL = u
 		return ep, nil
 	}

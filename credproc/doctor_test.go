@@ -585,8 +585,14 @@ func TestDoctorIAMEndpoint(t *testing.T) {
 		{env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:3", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, partition: "aws", want: "https://iam.amazonaws.com"},
 	} {
 		s := tc.settings
+		// The SDK's configuration reads the process environment.
+		t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+		for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_PROFILE"} {
+			t.Setenv(k, tc.env[k])
+		}
 		w := &walk{r: &Resolver{Getenv: func(k string) string { return tc.env[k] }}, s: &s, src: &loadedSource{}}
-		ep, err := w.iamEndpoint(tc.partition)
+		ep, err := w.iamEndpoint(t.Context(), tc.partition)
 		switch {
 		case tc.want == "error" && err == nil:
 			t.Errorf("%v: got %v, want an error", tc.env, ep)

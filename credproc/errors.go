@@ -2,9 +2,13 @@ package credproc
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/credproc/credproc/credproc/awsapi"
@@ -36,9 +40,8 @@ func Hint(err error) string {
 }
 
 // apiError is an error AWS reported, as ErrorCode finds it: the methods of
-// *awsapi.APIError, which the SDK's errors (smithy.APIError) have too, so
-// that the errors of the SDK clients tests drive the emulator with read the
-// same, without the binary linking the SDK.
+// the SDK's smithy.APIError (STS, source profiles), which *awsapi.APIError
+// (IAM, Organizations) has too.
 type apiError interface {
 	ErrorCode() string
 	ErrorMessage() string
@@ -66,11 +69,52 @@ func errorMessage(err error) string {
 // unreachable reports whether err means STS could not be asked at all (a
 // network failure or time-out), as opposed to an answer from STS.
 func unreachable(err error) bool {
+	var held *HolderFailed
+	if errors.As(err, &held) {
+		return held.Network
+	}
 	if ErrorCode(err) != "" {
 		return false
 	}
 	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne)
+	var conn interface{ ConnectionError() bool }
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
+		errors.As(err, &conn) && conn.ConnectionError() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// timedOut reports whether err is a deadline or time-out: the endpoint
+// took the connection and never answered.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// endpointHost is the host a failed request went to, if err says.
+func endpointHost(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			return u.Host
+		}
+	}
+	return ""
+}
+
+// operationOf is the AWS operation a failure came from ("AssumeRole").
+func operationOf(err error) string {
+	var op interface{ Operation() string }
+	var sdk interface{ OperationName() string }
+	switch {
+	case errors.As(err, &sdk):
+		return sdk.OperationName()
+	case errors.As(err, &op):
+		return op.Operation()
+	}
+	var api *awsapi.APIError
+	if errors.As(err, &api) {
+		return api.Operation
+	}
+	return ""
 }
 
 // isBadMFACode reports whether STS rejected the MFA code itself.
@@ -103,11 +147,32 @@ func explain(c stsCall, err error) error {
 	e := &Error{Err: err, Msg: fmt.Sprintf("%s failed: %s (%s)", target, errorMessage(err), code)}
 	switch {
 	case code == "":
-		if unreachable(err) {
-			e.Msg = fmt.Sprintf("%s: cannot reach STS in %s: %v", target, c.endpoint.Region, err)
+		var held *HolderFailed
+		where := c.endpoint.Region
+		if h := endpointHost(err); h != "" {
+			where = h
+		} else if c.endpoint.URL != "" {
+			where = c.endpoint.URL
+		}
+		switch {
+		case errors.As(err, &held):
+			e.Msg = held.Error()
+		case timedOut(err):
+			e.Msg = fmt.Sprintf("%s: STS at %s did not answer in time", target, where)
+			e.Hint = "check the network (VPN, proxy, captive portal) and any endpoint URL (AWS_ENDPOINT_URL_STS, --endpoint-url)"
+		case unreachable(err):
+			e.Msg = fmt.Sprintf("%s: cannot reach STS at %s: %v", target, where, rootCause(err))
 			e.Hint = "check the network, the region and any endpoint URL (AWS_ENDPOINT_URL_STS, --endpoint-url)"
-		} else {
+			if isCertError(err) {
+				e.Msg = fmt.Sprintf("%s: the TLS certificate of STS at %s is not trusted: %v", target, where, rootCause(err))
+				e.Hint = "behind a TLS-inspecting proxy, point AWS_CA_BUNDLE (or ca_bundle in the profile) at its CA certificate"
+			}
+		default:
 			e.Msg = fmt.Sprintf("%s: %v", target, err)
+			if isCertError(err) {
+				e.Msg = fmt.Sprintf("%s: the TLS certificate of STS at %s is not trusted: %v", target, where, rootCause(err))
+				e.Hint = "behind a TLS-inspecting proxy, point AWS_CA_BUNDLE (or ca_bundle in the profile) at its CA certificate"
+			}
 		}
 	case isBadMFACode(err):
 		e.Msg = fmt.Sprintf("the MFA code for %s was not accepted (%s)", c.mfaSerial, code)
@@ -147,4 +212,29 @@ func explain(c stsCall, err error) error {
 		e.Hint = "use --mfa-direct for this profile"
 	}
 	return e
+}
+
+// isCertError reports a TLS certificate the client does not trust.
+func isCertError(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host) || errors.As(err, &verify)
+}
+
+// rootCause is the innermost error: the SDK's wrappers repeat the
+// operation and the attempt count.
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) && ue == err {
+			return ue.Err
+		}
+		err = next
+	}
 }

@@ -61,13 +61,12 @@ func TestMFAProcessBackgroundChild(t *testing.T) {
 // child of its own, is killed with its whole group at the deadline.
 func TestProcessGroupKilledAtDeadline(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	r := &Resolver{Getenv: os.Getenv}
+	p := &processProvider{profile: "test", argv: []string{"sh", "-c", "sleep 300 & echo $! > " + pidFile + "; wait"}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := r.runProcess(ctx, "test", []string{"sh", "-c", "sleep 300 & echo $! > " + pidFile + "; wait"})
-	if err == nil {
-		t.Fatal("runProcess succeeded")
+	if _, err := p.Retrieve(ctx); err == nil {
+		t.Fatal("Retrieve succeeded")
 	}
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("took %s", d)

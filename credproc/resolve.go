@@ -11,6 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/prompt"
@@ -120,18 +123,37 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		}
 		return r.baseSession(ctx, s, src, s.RefreshWindow)
 	}
-	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) { return r.Cached(s) })
-	if err != nil || unlock == nil {
-		return c, err
-	}
-	defer unlock()
-	src, err := r.loadSource(ctx, s)
+	// What the cache held when last looked at, fresh or not: the stale
+	// fallback hands it out when STS cannot be reached.
+	var old cache.Session
+	var hasOld bool
+	unlock, c, err := r.lockOrCached(ctx, key, func() (cache.Credentials, bool) {
+		old, hasOld = r.Store.Session(key)
+		return old.Credentials, hasOld && r.fresh(old.Credentials, s.RefreshWindow)
+	})
+	stale := hasOld && r.fresh(old.Credentials, staleMargin)
 	if err != nil {
+		if stale && unreachable(err) {
+			r.notice("could not refresh (%v); using the cached credentials until %s", err, old.Expiration.UTC().Format(time.RFC3339))
+			return old.Credentials, nil
+		}
 		return cache.Credentials{}, err
 	}
-	c, err = r.assumeRole(ctx, s, src)
+	if unlock == nil {
+		return c, nil
+	}
+	defer unlock()
+	// While the cached credentials still work, an unreachable STS may cost
+	// only a few seconds: every AWS command pays it until STS is back.
+	budget := NetworkDeadline
+	if stale {
+		budget = StaleDeadline
+	}
+	ctx = withBudget(ctx, budget)
+	c, err = r.refreshRole(ctx, s)
 	if err != nil {
-		if old, ok := r.Store.Session(key); ok && unreachable(err) && r.fresh(old.Credentials, staleMargin) {
+		r.recordFailure(key, err)
+		if stale && unreachable(err) {
 			// STS is out of reach but the cached credentials still work:
 			// hand them out rather than fail every command until expiry.
 			r.notice("could not refresh (%v); using the cached credentials until %s", err, old.Expiration.UTC().Format(time.RFC3339))
@@ -139,6 +161,7 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 		}
 		return cache.Credentials{}, err
 	}
+	r.Store.ClearFailure(key)
 	err = r.Store.PutSession(key, cache.Session{Credentials: c, Kind: "role", Source: s.Source, RoleARN: s.RoleARN, MFASerial: s.MFASerial})
 	if err != nil {
 		// The credentials are good; the next call will just fetch again.
@@ -164,6 +187,18 @@ func (r *Resolver) longLived(ctx context.Context, s *Settings) (cache.Credential
 	return c, nil
 }
 
+// refreshRole loads the source and assumes s's role.
+func (r *Resolver) refreshRole(ctx context.Context, s *Settings) (cache.Credentials, error) {
+	if err := s.CheckPartition(); err != nil {
+		return cache.Credentials{}, err
+	}
+	src, err := r.loadSource(ctx, s)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	return r.assumeRole(ctx, s, src)
+}
+
 // lock takes key's lock, waiting (at most LockWait) while another credproc
 // holds it.
 func (r *Resolver) lock(ctx context.Context, key string) (func(), error) {
@@ -182,11 +217,23 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 	lctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var c cache.Credentials
+	var failed *HolderFailed
+	since := processStart
 	unlock, err := r.Store.Lock(lctx, key, func() (hit bool) {
-		c, hit = cached()
-		return hit
+		if c, hit = cached(); hit {
+			return true
+		}
+		// The holder failed: its answer is ours too, without another retry
+		// chain against the same endpoint.
+		if f, ok := r.Store.LastFailure(key, since); ok {
+			failed = &HolderFailed{Msg: f.Message, Network: f.Network}
+			return true
+		}
+		return false
 	})
 	switch {
+	case failed != nil:
+		return nil, cache.Credentials{}, failed.explained()
 	case err != nil && (ctx.Err() != nil || lctx.Err() == nil):
 		return nil, cache.Credentials{}, err // interrupted, or not a wait that ran out
 	case err != nil:
@@ -204,13 +251,69 @@ func (r *Resolver) lockOrCached(ctx context.Context, key string, cached func() (
 		unlock()
 		return nil, c, nil
 	}
+	// A storm's stragglers reach the lock after the holder let go, some
+	// started only after it failed: a refresh that failed since this
+	// process started, or (STS down, throttling, 5xx) within the last 2 s,
+	// is not run again by each of them. A later call, or one after a
+	// refusal the user may just have fixed, asks STS itself.
+	if f, ok := r.Store.LastFailure(key, earlier(processStart, time.Now().Add(-failureWindow))); ok && (f.Transient || !f.Time.Before(processStart)) {
+		unlock()
+		return nil, cache.Credentials{}, (&HolderFailed{Msg: f.Message, Network: f.Network}).explained()
+	}
 	return unlock, cache.Credentials{}, nil
 }
+
+// HolderFailed is the failure of another credproc's refresh of the same
+// credentials, since this one started.
+type HolderFailed struct {
+	Msg     string
+	Network bool // STS could not be reached
+}
+
+func (e *HolderFailed) Error() string {
+	return "refreshing these credentials failed a moment ago: " + e.Msg
+}
+
+// explained wraps the failure with what to do.
+func (e *HolderFailed) explained() error {
+	hint := "the next call asks STS again"
+	if e.Network {
+		hint = "check the network, the region and any endpoint URL (AWS_ENDPOINT_URL_STS, --endpoint-url)"
+	}
+	return &Error{Msg: e.Error(), Hint: hint, Err: e}
+}
+
+// failureWindow is how long a failed refresh answers for calls that start
+// right after it: the tail of a storm, not a user trying again.
+const failureWindow = 2 * time.Second
+
+// processStart is when this credproc started: a failure recorded after it
+// is the answer of the refresh this process was part of.
+var processStart = time.Now()
 
 // loadedSource is the source credentials plus the profile they came from.
 type loadedSource struct {
 	creds   cache.Credentials
 	profile map[string]string // AWS profile keys when the source is a profile
+	cfg     *aws.Config       // the AWS configuration, once loaded
+}
+
+// awsConfig is the configuration STS calls for s run on: the source
+// profile's (its CA bundle, proxy, retry and FIPS settings), else that of
+// AWS_PROFILE or the default profile, with the source's keys.
+func (r *Resolver) awsConfig(ctx context.Context, s *Settings, src *loadedSource) (aws.Config, error) {
+	if src.cfg != nil {
+		return *src.cfg, nil
+	}
+	ctx, cancel := netCtx(ctx)
+	defer cancel()
+	creds := src.creds
+	cfg, err := awsapi.LoadConfig(ctx, awsapi.ConfigOptions{Region: endpointFor(s, r.getenv, src.profile).Region, Credentials: &creds})
+	if err != nil {
+		return aws.Config{}, &Error{Msg: err.Error(), Err: err, Hint: "fix the setting it names in the environment or the AWS config file"}
+	}
+	src.cfg = &cfg
+	return cfg, nil
 }
 
 func (l *loadedSource) temporary() bool { return l.creds.SessionToken != "" }
@@ -220,11 +323,11 @@ func (l *loadedSource) temporary() bool { return l.creds.SessionToken != "" }
 func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSource) (cache.Credentials, error) {
 	ep := endpointFor(s, r.getenv, src.profile)
 	call := stsCall{op: "AssumeRole", role: s.RoleARN, source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}
-	in := awsapi.AssumeRoleInput{
-		RoleArn:         s.RoleARN,
-		RoleSessionName: s.sessionName(),
-		ExternalID:      s.ExternalID,
-		Policy:          s.Policy,
+	in := &sts.AssumeRoleInput{
+		RoleArn:         aws.String(s.RoleARN),
+		RoleSessionName: aws.String(s.sessionName()),
+		ExternalId:      optional(s.ExternalID),
+		Policy:          optional(s.Policy),
 	}
 	signer := src.creds
 	switch {
@@ -238,17 +341,25 @@ func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSourc
 		// Direct mode, or a source that already holds temporary keys and so
 		// cannot get an MFA session: the code goes with AssumeRole.
 		call.mfaUsed = true
-		in.SerialNumber = s.MFASerial
+		in.SerialNumber = aws.String(s.MFASerial)
 	}
 	call.chained = call.chained || src.temporary()
 	// A clamp is said once on the terminal when the MFA code is entered, and by setup.
 	d := s.roleDuration(call.chained)
 	if d != 0 {
-		in.DurationSeconds = int32(d / time.Second)
+		in.DurationSeconds = aws.Int32(int32(d / time.Second))
 	}
-	out, err := withMFACode(ctx, r, s, in.SerialNumber != "", func(code string) (*awsapi.AssumeRoleOutput, error) {
-		in.TokenCode = code
-		return stsClient(ep, signer).AssumeRole(ctx, in)
+	cfg, err := r.awsConfig(ctx, s, src)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	out, err := withMFACode(ctx, r, s, in.SerialNumber != nil, func(code string) (*sts.AssumeRoleOutput, error) {
+		if code != "" {
+			in.TokenCode = aws.String(code)
+		}
+		ctx, cancel := netCtx(ctx)
+		defer cancel()
+		return newSTS(cfg, ep, signer).AssumeRole(ctx, in)
 	})
 	if err != nil {
 		if call.chained && s.usesMFASession() && isStaleSession(err) {
@@ -309,18 +420,29 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 		return c, err
 	}
 	defer unlock()
-	in := awsapi.GetSessionTokenInput{DurationSeconds: int32(s.MFADuration / time.Second), SerialNumber: s.MFASerial}
-	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*awsapi.Credentials, error) {
-		in.TokenCode = code
-		return stsClient(ep, src.creds).GetSessionToken(ctx, in)
+	cfg, err := r.awsConfig(ctx, s, src)
+	if err != nil {
+		return cache.Credentials{}, err
+	}
+	in := &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(int32(s.MFADuration / time.Second)), SerialNumber: optional(s.MFASerial)}
+	out, err := withMFACode(ctx, r, s, s.MFASerial != "", func(code string) (*sts.GetSessionTokenOutput, error) {
+		if code != "" {
+			in.TokenCode = aws.String(code)
+		}
+		ctx, cancel := netCtx(ctx)
+		defer cancel()
+		return newSTS(cfg, ep, src.creds).GetSessionToken(ctx, in)
 	})
 	if err != nil {
-		return cache.Credentials{}, explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
+		err = explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
+		r.recordFailure(key, err)
+		return cache.Credentials{}, err
 	}
-	if out == nil {
+	if out.Credentials == nil {
 		return cache.Credentials{}, &Error{Msg: "GetSessionToken: STS returned no credentials"}
 	}
-	c = toCache(out)
+	r.Store.ClearFailure(key)
+	c = toCache(out.Credentials)
 	if err := checkIssued(c); err != nil {
 		return cache.Credentials{}, fmt.Errorf("GetSessionToken: %w", err)
 	}
@@ -342,7 +464,11 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 		return call("")
 	}
 	if s.MFAProcess != "" {
+		// Time spent getting a code (a YubiKey touch, the wait for the next
+		// TOTP step) is not the network's.
+		asked := time.Now()
 		code, err := runMFAProcess(ctx, s.MFAProcess)
+		extendBudget(ctx, time.Since(asked))
 		if err != nil {
 			return zero, err
 		}
@@ -352,7 +478,9 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 		}
 		// AWS takes each code once: another profile may have just used this
 		// one. Try once more with the next code, if the command gives one.
+		asked = time.Now()
 		next, err2 := nextMFACode(ctx, s.MFAProcess, code)
+		extendBudget(ctx, time.Since(asked))
 		if err2 != nil {
 			return out, err
 		}
@@ -377,7 +505,9 @@ func withMFACode[T any](ctx context.Context, r *Resolver, s *Settings, needed bo
 	}
 	defer t.Close()
 	for try := 1; ; try++ {
+		asked := time.Now()
 		code, err := t.ReadLine(fmt.Sprintf("credproc: MFA code for %s: ", s.MFASerial))
+		extendBudget(ctx, time.Since(asked)) // the user's typing is not the network's time
 		if errors.Is(err, prompt.ErrTimeout) {
 			return zero, &Error{
 				Msg:  fmt.Sprintf("no MFA code for %s was entered: %v", s.MFASerial, err),
@@ -418,4 +548,81 @@ func validCode(c string) bool {
 		return false
 	}
 	return strings.Trim(c, "0123456789") == ""
+}
+
+func optional(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return aws.String(v)
+}
+
+// netBudget is the time left for the network part of one run: a deadline
+// that MFA prompts push back by the time the user took.
+type netBudget struct {
+	mu       sync.Mutex
+	deadline time.Time
+}
+
+type budgetKey struct{}
+
+// withBudget gives ctx's AWS calls d in all, from now.
+func withBudget(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, budgetKey{}, &netBudget{deadline: time.Now().Add(d)})
+}
+
+// netCtx is ctx bounded by its budget, or by NetworkDeadline without one.
+func netCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if b, ok := ctx.Value(budgetKey{}).(*netBudget); ok {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return context.WithDeadline(ctx, b.deadline)
+	}
+	return context.WithTimeout(ctx, NetworkDeadline)
+}
+
+func extendBudget(ctx context.Context, d time.Duration) {
+	if b, ok := ctx.Value(budgetKey{}).(*netBudget); ok {
+		b.mu.Lock()
+		b.deadline = b.deadline.Add(d)
+		b.mu.Unlock()
+	}
+}
+
+// fromSTS reports a failure STS answered, or that STS could not be asked:
+// one the other processes waiting for the same refresh would meet too. (A
+// missing terminal for an MFA prompt is not: another may have one.)
+func fromSTS(err error) bool {
+	var held *HolderFailed
+	return !errors.As(err, &held) && (ErrorCode(err) != "" || unreachable(err))
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// recordFailure notes a failed refresh of key for the processes waiting on
+// it (see lockOrCached), if STS answered it or could not be asked.
+func (r *Resolver) recordFailure(key string, err error) {
+	if !fromSTS(err) {
+		return
+	}
+	_ = r.Store.RecordFailure(key, cache.Failure{Message: err.Error(), Network: unreachable(err), Transient: transient(err)})
+}
+
+// transient reports a failure a retry a moment later would meet again:
+// STS unreachable, throttling, or a server error.
+func transient(err error) bool {
+	if unreachable(err) {
+		return true
+	}
+	switch ErrorCode(err) {
+	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "InternalFailure", "InternalError", "ServiceUnavailable":
+		return true
+	}
+	var status interface{ HTTPStatusCode() int }
+	return errors.As(err, &status) && status.HTTPStatusCode() >= 500
 }

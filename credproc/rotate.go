@@ -1,6 +1,7 @@
 package credproc
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"time"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsapi"
 )
 
 // DefaultMaxKeyAge is when a stored key's age draws a warning: CIS AWS
@@ -156,7 +156,7 @@ func (r *Resolver) waitAccepted(ctx context.Context, ep Endpoint, c cache.Creden
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
-		_, err := stsClient(ep, c).GetCallerIdentity(ctx)
+		_, err := STSClient(c, ep.Region, ep.URL).GetCallerIdentity(ctx)
 		if err == nil {
 			return nil
 		}
@@ -218,5 +218,9 @@ func KeyAge(created, now time.Time, max time.Duration) (msg string, old bool) {
 // IAMReachable reports whether keys may be sent to IAM: not when STS goes
 // to a custom endpoint (an emulator, a proxy) and IAM to the real one.
 func IAMReachable(getenv func(string) string, profileURL string) bool {
-	return awsapi.STS.ConfiguredURL(getenv, profileURL) == "" || awsapi.IAM.ConfiguredURL(getenv, "") != ""
+	if STSEndpointURL(getenv, map[string]string{"endpoint_url": profileURL}) == "" {
+		return true
+	}
+	return !strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") &&
+		cmp.Or(getenv("AWS_ENDPOINT_URL_IAM"), getenv("AWS_ENDPOINT_URL")) != ""
 }

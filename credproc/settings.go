@@ -159,11 +159,6 @@ func (s *Settings) Validate() error {
 			return err
 		}
 	}
-	if s.RoleARN != "" && s.Region != "" {
-		if p, _ := ParseRoleARN(s.RoleARN); p.Partition != Partition(s.Region) {
-			return fmt.Errorf("role %s is in partition %s but region %s is in %s", s.RoleARN, p.Partition, s.Region, Partition(s.Region))
-		}
-	}
 	if s.EndpointURL != "" && !strings.HasPrefix(s.EndpointURL, "https://") && !strings.HasPrefix(s.EndpointURL, "http://") {
 		return fmt.Errorf("invalid endpoint URL %q: want https://…", s.EndpointURL)
 	}

@@ -19,7 +19,10 @@ func parse(t *testing.T, args ...string) (*Settings, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	return &s, s.Validate()
+	if err := s.Validate(); err != nil {
+		return &s, err
+	}
+	return &s, s.CheckPartition()
 }
 
 func TestArgsRoundTrip(t *testing.T) {

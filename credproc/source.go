@@ -9,10 +9,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awsconfig"
 )
 
@@ -23,11 +25,15 @@ const (
 	ProfilePrefix = "profile:"
 )
 
+// depthOnce marks this process's depth in the environment the SDK starts
+// a profile's credential_process with.
+var depthOnce sync.Once
+
 // depthEnv guards against a profile whose source runs credproc for itself.
 const depthEnv = "CREDPROC_DEPTH"
 
-// processTimeout bounds a source profile's credential_process or the AWS
-// CLI export, and an mfa-process command.
+// processTimeout bounds resolving a source profile (its credential_process
+// or SSO portal call), and an mfa-process command.
 const processTimeout = 2 * time.Minute
 
 // loadSource finds the source keys for s: the keyring entry named by
@@ -99,10 +105,13 @@ func noSource(name string) error {
 	}
 }
 
-// profileSource reads source keys from an ordinary AWS profile: static keys
-// in the credentials or config file, or the profile's credential_process.
-// Other kinds (SSO, role_arn, web identity) are resolved by the AWS CLI,
-// which defines them: `aws configure export-credentials`.
+// profileSource gets source keys from an AWS profile through the SDK's own
+// credential chain, exactly as the AWS CLI and SDKs resolve that profile:
+// static keys, credential_process, IAM Identity Center (sso_session and
+// legacy), login_session, web identity, credential_source (Environment,
+// Ec2InstanceMetadata, EcsContainer) and role_arn + source_profile chains.
+// No other program is started, except a credential_process the profile
+// names.
 func (r *Resolver) profileSource(ctx context.Context, name string) (*loadedSource, error) {
 	keys, ok, err := ProfileKeys(name)
 	if err != nil {
@@ -111,26 +120,55 @@ func (r *Resolver) profileSource(ctx context.Context, name string) (*loadedSourc
 	if !ok {
 		return nil, noSource(name)
 	}
-	src := &loadedSource{profile: keys}
-	switch {
-	case keys["aws_access_key_id"] != "" && keys["aws_secret_access_key"] != "":
-		src.creds = cache.Credentials{AccessKeyID: keys["aws_access_key_id"], SecretAccessKey: keys["aws_secret_access_key"], SessionToken: keys["aws_session_token"]}
-	case keys["credential_process"] != "":
-		argv, err := awsconfig.SplitCommand(keys["credential_process"])
+	// A profile whose credential_process runs credproc for itself would
+	// start credproc again and again.
+	depth, _ := strconv.Atoi(r.getenv(depthEnv))
+	if depth >= 3 {
+		return nil, &Error{Msg: "profile " + name + ": sources nest too deeply (does the profile's source run credproc for itself?)"}
+	}
+	depthOnce.Do(func() { os.Setenv(depthEnv, strconv.Itoa(depth+1)) })
+	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	defer cancel()
+	cfg, err := awsapi.LoadConfig(ctx, awsapi.ConfigOptions{Profile: name})
+	if err != nil {
+		return nil, &Error{Msg: fmt.Sprintf("profile %s: %v", name, err), Err: err, Hint: "fix the profile in the AWS config file; `aws configure list --profile " + name + "` shows what the AWS CLI reads"}
+	}
+	if directProcess(keys) {
+		pp, err := newProcessProvider(name, keys["credential_process"])
 		if err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("profile %s: credential_process: %v", name, err), Err: err}
-		}
-		if src.creds, err = r.runProcess(ctx, "profile "+name+" credential_process", argv); err != nil {
 			return nil, err
 		}
-	default:
-		argv := []string{"aws", "configure", "export-credentials", "--profile", name, "--format", "process"}
-		if src.creds, err = r.runProcess(ctx, "aws configure export-credentials --profile "+name, argv); err != nil {
-			return nil, err
-		}
+		cfg.Credentials = pp
+	}
+	if cfg.Credentials == nil {
+		return nil, &Error{Msg: fmt.Sprintf("profile %s has no credentials: no keys, credential_process, SSO, web identity, credential_source or role_arn", name)}
+	}
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, &Error{Msg: fmt.Sprintf("profile %s: cannot get its credentials: %v", name, oneLine(err)), Err: err, Hint: sourceHint(keys, name)}
+	}
+	src := &loadedSource{profile: keys, cfg: &cfg}
+	src.creds = cache.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+	if c.CanExpire {
+		src.creds.Expiration = c.Expires.UTC()
 	}
 	return src, nil
 }
+
+// sourceHint says what usually fixes a source profile of that kind.
+func sourceHint(keys map[string]string, name string) string {
+	switch {
+	case keys["sso_session"] != "" || keys["sso_start_url"] != "":
+		return "sign in again: `aws sso login --profile " + name + "`"
+	case keys["login_session"] != "":
+		return "sign in again: `aws login --profile " + name + "`"
+	case keys["credential_process"] != "":
+		return "run the profile's credential_process by hand to see why it fails"
+	}
+	return "`aws sts get-caller-identity --profile " + name + "` shows whether the profile works"
+}
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // ProfileKeys returns AWS profile name's keys merged from the config and
 // credentials files, and whether either file has the profile. The
@@ -167,30 +205,6 @@ func (r *Resolver) SourceCredentials(ctx context.Context, source string) (cache.
 		return cache.Credentials{}, err
 	}
 	return src.creds, nil
-}
-
-// runProcess runs a credential_process-style command and reads its JSON.
-// Its stderr is passed through (it may prompt, e.g. for SSO).
-func (r *Resolver) runProcess(ctx context.Context, what string, argv []string) (cache.Credentials, error) {
-	depth, _ := strconv.Atoi(r.getenv(depthEnv))
-	if depth >= 3 {
-		return cache.Credentials{}, &Error{Msg: what + ": sources nest too deeply (does the profile's source run credproc for itself?)"}
-	}
-	ctx, cancel := context.WithTimeout(ctx, processTimeout)
-	defer cancel()
-	cmd := commandContext(ctx, argv)
-	cmd.Env = append(os.Environ(), depthEnv+"="+strconv.Itoa(depth+1))
-	cmd.Stderr = os.Stderr
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := finish(cmd, cmd.Run()); err != nil {
-		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
-	}
-	c, err := ParseProcessOutput(out.Bytes())
-	if err != nil {
-		return cache.Credentials{}, &Error{Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
-	}
-	return c, nil
 }
 
 // ProcessOutput is the credential_process JSON document.

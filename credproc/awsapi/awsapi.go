@@ -1,23 +1,22 @@
-// Package awsapi makes the few STS, IAM and Organizations calls credproc
-// needs, signed with SigV4, without linking the AWS SDK.
+// Package awsapi makes the IAM and Organizations calls credproc needs, on
+// the aws.Config the SDK's config package resolved: its HTTP client (CA
+// bundle, proxy), credentials, retryer (retry_mode, max_attempts) and the
+// SDK's SigV4 signer. It also holds the configuration loader (LoadConfig)
+// and the SDK's partition data (partitions.go) for every AWS call credproc
+// makes; STS goes through the SDK's generated client.
 //
-// The AWS CLI runs credproc for every command, so every package linked into
-// the binary costs start-up time on every AWS command. The SDK's generated
-// clients, signer and retryer carry schemas, endpoint tables and package
-// init work (deps_test.go and README's Performance section have the
-// measurements). So this package speaks the two wire protocols credproc's
-// calls need with the standard library only: its own SigV4 signer
-// (sigv4.go), the SDK's retry policy (retry.go), net/http, encoding/xml and
-// encoding/json.
+// IAM and Organizations are not the SDK's generated clients: their schemas
+// packages cost package init on every run (the cache hit included) for
+// commands that run once a month (see deps_test.go). The two wire protocols
+// those calls need are small:
 //
-//   - [Client.Query] speaks the query protocol (IAM, STS): a form-encoded POST
+//   - [Client.Query] speaks the query protocol (IAM): a form-encoded POST
 //     with Action and Version, an XML reply.
 //   - [Client.JSON] speaks JSON 1.1 (Organizations): the operation in the
 //     X-Amz-Target header, JSON in and out.
 //
-// Failures AWS reports are [*APIError]; find them with errors.As. They have
-// the ErrorCode and ErrorMessage methods of the SDK's smithy.APIError, so
-// code written against the SDK's errors reads them unchanged. No error ever
+// Failures AWS reports are [*APIError]; find them with errors.As, or by the
+// smithy.APIError methods it has (ErrorCode, ErrorMessage). No error ever
 // holds a secret: credentials only go into the signature.
 package awsapi
 
@@ -30,10 +29,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/credproc/credproc/cache"
 )
@@ -45,105 +49,57 @@ type Endpoint struct {
 	Region string // SigV4 signing region, "us-east-1"
 }
 
-// Service is an AWS service this package can call. Its fields are plain
-// values, not maps, so that the package variables below cost no init time.
+// Service is an AWS service this package can call.
 type Service struct {
-	name      string // SigV4 signing name, "iam"
-	id        string // SDK service ID, for AWS_ENDPOINT_URL_<id>
-	aws       Endpoint
-	awsCN     Endpoint
-	awsUSGov  Endpoint
+	name      string // SigV4 signing name and host prefix, "iam"
+	id        string // SDK service ID, for AWS_ENDPOINT_URL_<ID> and [services]
 	version   string // query protocol API version; "" if not a query service
 	targetPfx string // JSON protocol X-Amz-Target prefix; "" if not a JSON service
-	regional  bool   // an endpoint in every region (STS), not one per partition
+	// classic are the endpoints of the three oldest partitions, which do
+	// not follow the SERVICE.REGION.SUFFIX pattern of the others.
+	classic map[string]Endpoint
 }
 
 // IAM is AWS Identity and Access Management: one global endpoint per
 // partition, query protocol.
 var IAM = &Service{
-	name:     "iam",
-	id:       "IAM",
-	aws:      Endpoint{URL: "https://iam.amazonaws.com", Region: "us-east-1"},
-	awsCN:    Endpoint{URL: "https://iam.cn-north-1.amazonaws.com.cn", Region: "cn-north-1"},
-	awsUSGov: Endpoint{URL: "https://iam.us-gov.amazonaws.com", Region: "us-gov-west-1"},
-	version:  "2010-05-08",
+	name:    "iam",
+	id:      "IAM",
+	version: "2010-05-08",
+	classic: map[string]Endpoint{
+		"aws":        {URL: "https://iam.amazonaws.com", Region: "us-east-1"},
+		"aws-cn":     {URL: "https://iam.cn-north-1.amazonaws.com.cn", Region: "cn-north-1"},
+		"aws-us-gov": {URL: "https://iam.us-gov.amazonaws.com", Region: "us-gov-west-1"},
+	},
 }
 
 // Organizations is AWS Organizations: one endpoint per partition, JSON 1.1
 // protocol.
 var Organizations = &Service{
 	name:      "organizations",
-	id:        "ORGANIZATIONS",
-	aws:       Endpoint{URL: "https://organizations.us-east-1.amazonaws.com", Region: "us-east-1"},
-	awsCN:     Endpoint{URL: "https://organizations.cn-northwest-1.amazonaws.com.cn", Region: "cn-northwest-1"},
-	awsUSGov:  Endpoint{URL: "https://organizations.us-gov-west-1.amazonaws.com", Region: "us-gov-west-1"},
+	id:        "Organizations",
 	targetPfx: "AWSOrganizationsV20161128",
+	classic: map[string]Endpoint{
+		"aws":        {URL: "https://organizations.us-east-1.amazonaws.com", Region: "us-east-1"},
+		"aws-cn":     {URL: "https://organizations.cn-northwest-1.amazonaws.com.cn", Region: "cn-northwest-1"},
+		"aws-us-gov": {URL: "https://organizations.us-gov-west-1.amazonaws.com", Region: "us-gov-west-1"},
+	},
 }
 
-// RegionalEndpoint is the service's endpoint in region, signed for region:
-// "https://sts.eu-west-1.amazonaws.com", "https://sts.cn-north-1.amazonaws.com.cn".
-func (s *Service) RegionalEndpoint(region string) Endpoint {
-	suffix := "amazonaws.com"
-	if Partition(region) == "aws-cn" {
-		suffix = "amazonaws.com.cn"
-	}
-	return Endpoint{URL: "https://" + s.name + "." + region + "." + suffix, Region: region}
-}
+// Name is the service's SigV4 signing name ("iam", "organizations").
+func (s *Service) Name() string { return s.name }
 
-// DefaultEndpoint is the service's AWS endpoint in partition ("aws",
-// "aws-cn", "aws-us-gov"; anything else is taken as "aws").
+// DefaultEndpoint is the service's AWS endpoint in partition, from the
+// SDK's partition data: the partition's global region, signed for it.
 func (s *Service) DefaultEndpoint(partition string) Endpoint {
-	switch partition {
-	case "aws-cn":
-		return s.awsCN
-	case "aws-us-gov":
-		return s.awsUSGov
+	if ep, ok := s.classic[partition]; ok {
+		return ep
 	}
-	return s.aws
-}
-
-// ConfiguredURL is the endpoint URL the environment sets for the service, as
-// the SDKs and the AWS CLI read it: AWS_ENDPOINT_URL_<SERVICE>, then
-// AWS_ENDPOINT_URL, then profileURL (a profile's endpoint_url, if the caller
-// has one), unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. It is "" when
-// none is set.
-func (s *Service) ConfiguredURL(getenv func(string) string, profileURL string) string {
-	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		return ""
+	p := PartitionByID(partition)
+	if p == nil {
+		return s.classic["aws"]
 	}
-	for _, v := range []string{getenv("AWS_ENDPOINT_URL_" + s.id), getenv("AWS_ENDPOINT_URL"), profileURL} {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// Endpoint is where calls from region go: a configured URL (see
-// ConfiguredURL) or else the real endpoint of region's partition. Either is
-// signed for the partition's signing region: IAM and Organizations live in
-// one region per partition, whatever region the caller works in. A regional
-// service (STS) goes to region's own endpoint, signed for region.
-func (s *Service) Endpoint(region string, getenv func(string) string) Endpoint {
-	ep := s.DefaultEndpoint(Partition(region))
-	if s.regional {
-		ep = s.RegionalEndpoint(region)
-	}
-	if u := s.ConfiguredURL(getenv, ""); u != "" {
-		ep.URL = u
-	}
-	return ep
-}
-
-// Partition returns the AWS partition that a region belongs to.
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
+	return Endpoint{URL: "https://" + s.name + "." + p.ImplicitGlobalRegion + "." + p.DNSSuffix, Region: p.ImplicitGlobalRegion}
 }
 
 // Limits of one call.
@@ -151,97 +107,135 @@ const (
 	// MaxResponse bounds a reply body: the largest pages IAM and
 	// Organizations send are tens of kilobytes, so more is not AWS.
 	MaxResponse = 10 << 20
-	// attemptTimeout bounds one HTTP attempt, as credproc's STS client does.
-	attemptTimeout = 30 * time.Second
-	// maxAttempts is the SDK's default for its standard retryer.
-	maxAttempts = 3
-	// maxBackoff caps the wait between attempts, as the SDK does.
-	maxBackoff = 20 * time.Second
+	// CallDeadline bounds a call, retries included, when the caller's
+	// context has no deadline of its own: no command hangs on a silent
+	// endpoint.
+	CallDeadline = 25 * time.Second
 	// skewThreshold is how far the server's Date may be from the signing
 	// time before a signature error is taken for clock skew (the SDK's).
 	skewThreshold = 4 * time.Minute
 )
 
-// defaultHTTPClient sends the requests. It follows no redirect: AWS APIs do
-// not redirect, and a redirect to another host would carry the session
-// token header with it.
-var defaultHTTPClient = &http.Client{
-	Timeout: attemptTimeout,
-	Transport: &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		TLSHandshakeTimeout: 10 * time.Second,
-		ForceAttemptHTTP2:   true,
-	},
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
 // Client calls one service with one set of credentials. It is safe for
 // concurrent use.
 type Client struct {
-	svc      *Service
-	endpoint Endpoint
-	creds    cache.Credentials
+	svc    *Service
+	region string
+	creds  *cache.Credentials // nil: the configuration's own credentials
+	fixed  *Endpoint          // set by NewWithEndpoint
 
-	// HTTPClient sends the requests; nil means a client with a 30 s limit
-	// per attempt that follows no redirect.
-	HTTPClient *http.Client
+	once     sync.Once
+	cfg      aws.Config
+	endpoint Endpoint
+	err      error
 
 	// skew is the server's clock minus ours, in nanoseconds, once a
 	// signature was refused for a skewed clock: later calls sign with it.
 	skew atomic.Int64
-
-	// now and sleep are replaced by tests.
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New returns a client for svc that signs with creds, for a caller working
-// in region: the endpoint is the one the environment configures, else the
-// real one of region's partition (see Service.Endpoint).
+// in region. On its first call it loads the AWS configuration (LoadConfig:
+// CA bundle, proxy, retry and endpoint settings from the environment and
+// AWS_PROFILE's profile); the endpoint is the one configured for the
+// service, else the real one of region's partition.
 func New(svc *Service, creds cache.Credentials, region string) *Client {
-	return NewWithEndpoint(svc, creds, svc.Endpoint(region, os.Getenv))
+	return &Client{svc: svc, creds: &creds, region: region}
+}
+
+// NewFromConfig returns a client for svc on a configuration the caller
+// resolved (its credentials, HTTP client, retryer and region).
+func NewFromConfig(svc *Service, cfg aws.Config) *Client {
+	c := &Client{svc: svc, region: cfg.Region}
+	c.once.Do(func() {
+		c.cfg = cfg
+		c.endpoint = c.resolveEndpoint(context.Background())
+	})
+	return c
 }
 
 // NewWithEndpoint returns a client for svc that signs with creds and sends
 // its calls to ep.
 func NewWithEndpoint(svc *Service, creds cache.Credentials, ep Endpoint) *Client {
-	return &Client{
-		svc:      svc,
-		endpoint: ep,
-		creds:    creds,
-		now:      time.Now,
-		sleep:    sleepCtx,
-	}
+	return &Client{svc: svc, creds: &creds, region: ep.Region, fixed: &ep}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+// setup loads the configuration once.
+func (c *Client) setup(ctx context.Context) error {
+	c.once.Do(func() {
+		c.cfg, c.err = LoadConfig(ctx, ConfigOptions{Region: c.region, Credentials: c.creds})
+		if c.err == nil {
+			c.endpoint = c.resolveEndpoint(ctx)
+		}
+	})
+	return c.err
+}
+
+func (c *Client) resolveEndpoint(ctx context.Context) Endpoint {
+	if c.fixed != nil {
+		return *c.fixed
 	}
+	ep := c.svc.DefaultEndpoint(Partition(c.cfg.Region))
+	if u := ConfiguredURL(ctx, c.cfg, c.svc.id); u != "" {
+		ep.URL = u
+	}
+	return ep
+}
+
+// Endpoint is where the client's calls go (after its configuration is
+// loaded; before, the partition default or the fixed endpoint).
+func (c *Client) Endpoint() Endpoint {
+	if c.fixed != nil {
+		return *c.fixed
+	}
+	if c.endpoint.URL != "" {
+		return c.endpoint
+	}
+	return c.svc.DefaultEndpoint(Partition(c.region))
 }
 
 // errorParser reads an AWS error out of a failed reply's body and headers.
 type errorParser func(body []byte, h http.Header) (code, message, requestID string)
 
-// send POSTs body to the endpoint, signed, and returns the reply body of a
-// 2xx answer. Other answers become *APIError. Throttling, 5xx and
-// connection failures are retried as the SDK's standard retryer does (up to
-// 3 attempts, jittered exponential backoff); a signature refused for a
-// skewed clock is retried once with the server's time.
+// send POSTs body to the endpoint, signed with the SDK's SigV4 signer, and
+// returns the reply body of a 2xx answer. Other answers become *APIError.
+// Retries are the configuration's retryer's (the SDK's standard one unless
+// retry_mode says otherwise); a signature refused for a skewed clock is
+// retried once with the server's time.
 func (c *Client) send(ctx context.Context, op string, header http.Header, body []byte, parse errorParser) ([]byte, error) {
-	u := strings.TrimRight(c.endpoint.URL, "/") + "/"
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, CallDeadline)
+		defer cancel()
+	}
+	if err := c.setup(ctx); err != nil {
+		return nil, err
+	}
+	ep := c.endpoint
+	u := strings.TrimRight(ep.URL, "/") + "/"
 	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-		return nil, fmt.Errorf("%s %s: endpoint URL %q is not http(s)", c.svc.name, op, c.endpoint.URL)
+		return nil, fmt.Errorf("%s %s: endpoint URL %q is not http(s)", c.svc.name, op, ep.URL)
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient
+	if c.cfg.Credentials == nil {
+		return nil, fmt.Errorf("%s %s: no credentials", c.svc.name, op)
 	}
+	creds, err := c.cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", c.svc.name, op, err)
+	}
+	var retryer aws.Retryer = retry.NewStandard()
+	if c.cfg.Retryer != nil {
+		retryer = c.cfg.Retryer()
+	}
+	if c.cfg.RetryMode == aws.RetryModeAdaptive {
+		retryer = retry.NewAdaptiveMode() // retry_mode = adaptive
+	}
+	if c.cfg.RetryMaxAttempts > 0 {
+		// max_attempts, as the generated clients apply it.
+		retryer = retry.AddWithMaxAttempts(retryer, c.cfg.RetryMaxAttempts)
+	}
+	hc := noRedirects(c.cfg.HTTPClient)
+	signer := v4.NewSigner()
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
 	skewRetried := false
@@ -253,9 +247,11 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 		for k, v := range header {
 			req.Header[k] = v
 		}
-		req.Header.Set("User-Agent", "credproc")
+		req.Header.Set("User-Agent", userAgent(c.cfg))
 		attemptSkew := time.Duration(c.skew.Load())
-		signV4(req, c.creds, payloadHash, c.svc.name, c.endpoint.Region, c.now().Add(attemptSkew))
+		if err := signer.SignHTTP(ctx, creds, req, payloadHash, c.svc.name, ep.Region, time.Now().Add(attemptSkew)); err != nil {
+			return nil, fmt.Errorf("%s %s: signing: %w", c.svc.name, op, err)
+		}
 		resp, err := hc.Do(req)
 		var data []byte
 		if err == nil {
@@ -266,10 +262,10 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 			}
 		}
 		if err != nil {
-			if ctx.Err() != nil || attempt >= maxAttempts || !retryableTransportError(err) {
+			if ctx.Err() != nil || attempt >= retryer.MaxAttempts() || !retryer.IsErrorRetryable(err) {
 				return nil, err
 			}
-			if err := c.wait(ctx, attempt, err); err != nil {
+			if err := wait(ctx, retryer, attempt, err); err != nil {
 				return nil, err
 			}
 			continue
@@ -282,40 +278,56 @@ func (c *Client) send(ctx context.Context, op string, header http.Header, body [
 		if apiErr.RequestID == "" {
 			apiErr.RequestID = firstHeader(resp.Header, "X-Amzn-Requestid", "X-Amz-Request-Id")
 		}
-		if attempt >= maxAttempts {
+		if attempt >= retryer.MaxAttempts() {
 			return nil, apiErr
 		}
 		// Like the SDK, trust a Date that differs by minutes only when the
 		// signature was refused for it; then sign with the server's time.
 		if isClockSkewCode(apiErr.Code) && !skewRetried {
 			if serverTime, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-				if d := serverTime.Sub(c.now()); (d - attemptSkew).Abs() > skewThreshold {
+				if d := time.Until(serverTime); (d - attemptSkew).Abs() > skewThreshold {
 					c.skew.Store(int64(d))
 					skewRetried = true
 					continue
 				}
 			}
 		}
-		if !retryableAPIError(apiErr) {
+		if !retryer.IsErrorRetryable(apiErr) {
 			return nil, apiErr
 		}
-		if err := c.wait(ctx, attempt, apiErr); err != nil {
+		if err := wait(ctx, retryer, attempt, apiErr); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// wait sleeps before the next attempt. A cancelled context ends the call
-// with the attempt's own error, which says more than "context canceled".
-func (c *Client) wait(ctx context.Context, attempt int, cause error) error {
-	if err := c.sleep(ctx, backoff(attempt)); err != nil {
-		return fmt.Errorf("%w (gave up retrying: %w)", cause, err)
+func userAgent(cfg aws.Config) string {
+	if cfg.AppID != "" {
+		return "credproc app/" + cfg.AppID
 	}
-	return nil
+	return "credproc"
+}
+
+// wait sleeps the retryer's delay before the next attempt. A cancelled
+// context ends the call with the attempt's own error, which says more than
+// "context canceled".
+func wait(ctx context.Context, r aws.Retryer, attempt int, cause error) error {
+	d, err := r.RetryDelay(attempt, cause)
+	if err != nil {
+		return cause
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("%w (gave up retrying: %w)", cause, ctx.Err())
+	case <-t.C:
+		return nil
+	}
 }
 
 // isClockSkewCode reports whether code is one a skewed clock causes (the
-// SDK's list). A switch, not a map, so that it costs no package init.
+// SDK's list).
 func isClockSkewCode(code string) bool {
 	switch code {
 	case "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure", "RequestTimeTooSkewed", "AccessDeniedException":
@@ -346,4 +358,31 @@ func firstHeader(h http.Header, keys ...string) string {
 		}
 	}
 	return ""
+}
+
+// noRedirects is the configuration's HTTP client (its CA bundle, proxy and
+// time-outs) refusing redirects: AWS APIs do not redirect, and a redirect to
+// another host would carry the session token header with it.
+func noRedirects(hc aws.HTTPClient) aws.HTTPClient {
+	switch c := hc.(type) {
+	case *awshttp.BuildableClient:
+		return &http.Client{
+			Transport:     c.GetTransport(),
+			Timeout:       c.GetTimeout(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	case nil:
+		return noRedirects(awshttp.NewBuildableClient())
+	}
+	return hc
+}
+
+// HTTPClient is cfg's HTTP client (CA bundle, proxy, time-outs) as a
+// *http.Client that follows no redirect, for calls that are not AWS APIs
+// (the console federation endpoint).
+func HTTPClient(cfg aws.Config) *http.Client {
+	if c, ok := noRedirects(cfg.HTTPClient).(*http.Client); ok {
+		return c
+	}
+	return noRedirects(nil).(*http.Client)
 }

@@ -9,14 +9,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credproc/credproc/cache"
@@ -52,12 +57,7 @@ func newWorld(t *testing.T) *world {
 func (w *world) client(t *testing.T, svc *Service, c cache.Credentials) (*Client, *[]time.Duration) {
 	t.Helper()
 	cl := NewWithEndpoint(svc, c, Endpoint{URL: w.srv.URL, Region: svc.DefaultEndpoint("aws").Region})
-	waits := &[]time.Duration{}
-	cl.sleep = func(_ context.Context, d time.Duration) error {
-		*waits = append(*waits, d)
-		return nil
-	}
-	return cl, waits
+	return cl, &[]time.Duration{}
 }
 
 // roleSession assumes a role in member that may do anything, for
@@ -408,7 +408,7 @@ func TestClockSkew(t *testing.T) {
 		}, "NoSuchEntity"},
 		{Organizations, func(c *Client) error { return c.JSON(context.Background(), "ListAccounts", nil, nil) }, "AWSOrganizationsNotInUseException"},
 	} {
-		t.Run(tc.svc.name, func(t *testing.T) {
+		t.Run(tc.svc.Name(), func(t *testing.T) {
 			w := newWorld(t)
 			w.srv.SetClock(func() time.Time { return time.Now().Add(-40 * time.Minute) })
 			c, waits := w.client(t, tc.svc, w.admin)
@@ -451,14 +451,27 @@ func reply(status int, body string) func(http.ResponseWriter) {
 	}
 }
 
+// fakeClient is a client for svc at url on a configuration whose retryer
+// records its waits instead of sleeping them.
 func fakeClient(svc *Service, url string) (*Client, *[]time.Duration) {
-	c := NewWithEndpoint(svc, cache.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "s3cr3t-not-shown", SessionToken: "t0ken-not-shown"}, Endpoint{URL: url, Region: "us-east-1"})
 	waits := &[]time.Duration{}
-	c.sleep = func(_ context.Context, d time.Duration) error {
-		*waits = append(*waits, d)
-		return nil
+	var mu sync.Mutex
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "s3cr3t-not-shown", "t0ken-not-shown"),
+		BaseEndpoint: aws.String(url),
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.Backoff = retry.BackoffDelayerFunc(func(attempt int, err error) (time.Duration, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					*waits = append(*waits, time.Millisecond)
+					return time.Millisecond, nil
+				})
+			})
+		},
 	}
-	return c, waits
+	return NewFromConfig(svc, cfg), waits
 }
 
 const okQuery = `<GetRoleResponse><GetRoleResult><Role><Arn>arn:aws:iam::1:role/R</Arn></Role></GetRoleResult></GetRoleResponse>`
@@ -487,7 +500,7 @@ func TestRetry(t *testing.T) {
 				t.Errorf("%d requests, waits %v; want %d requests", n.Load(), *waits, tc.requests)
 			}
 			for _, d := range *waits {
-				if d < 0 || d > maxBackoff {
+				if d < 0 || d > 20*time.Second {
 					t.Errorf("wait %v", d)
 				}
 			}
@@ -512,18 +525,15 @@ func TestRetry(t *testing.T) {
 	c, waits := fakeClient(Organizations, "http://"+addr)
 	err = c.JSON(t.Context(), "ListAccounts", nil, nil)
 	var ne net.Error
-	if !errors.As(err, &ne) || len(*waits) != maxAttempts-1 || !strings.Contains(err.Error(), "connection refused") {
+	if !errors.As(err, &ne) || len(*waits) != 2 || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("got %v after waits %v", err, *waits)
 	}
 	noSecret(t, err, cache.Credentials{SecretAccessKey: "s3cr3t-not-shown", SessionToken: "t0ken-not-shown"})
 
 	ctx, cancel := context.WithCancel(t.Context())
-	c.sleep = func(ctx context.Context, d time.Duration) error {
-		cancel()
-		return sleepCtx(ctx, d)
-	}
+	cancel()
 	err = c.JSON(ctx, "ListAccounts", nil, nil)
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "connection refused") {
+	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
@@ -590,53 +600,58 @@ func TestBadEndpointURL(t *testing.T) {
 	}
 }
 
+// TestEndpoint: each partition's endpoint from the SDK's partition data,
+// and the configured URLs as the SDK's configuration reads them.
 func TestEndpoint(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		return func(k string) string {
-			for i := 0; i < len(kv); i += 2 {
-				if kv[i] == k {
-					return kv[i+1]
-				}
-			}
-			return ""
-		}
-	}
 	for _, tc := range []struct {
 		svc    *Service
 		region string
-		getenv func(string) string
 		want   Endpoint
 	}{
-		{IAM, "eu-west-1", env(), Endpoint{"https://iam.amazonaws.com", "us-east-1"}},
-		{IAM, "", env(), Endpoint{"https://iam.amazonaws.com", "us-east-1"}},
-		{IAM, "cn-northwest-1", env(), Endpoint{"https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"}},
-		{IAM, "us-gov-east-1", env(), Endpoint{"https://iam.us-gov.amazonaws.com", "us-gov-west-1"}},
-		{Organizations, "eu-central-1", env(), Endpoint{"https://organizations.us-east-1.amazonaws.com", "us-east-1"}},
-		{Organizations, "cn-north-1", env(), Endpoint{"https://organizations.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1"}},
-		{Organizations, "us-gov-west-1", env(), Endpoint{"https://organizations.us-gov-west-1.amazonaws.com", "us-gov-west-1"}},
-		// Configured URLs: the service's own first, then the general one.
-		{IAM, "eu-west-1", env("AWS_ENDPOINT_URL_IAM", "http://iam.local", "AWS_ENDPOINT_URL", "http://all.local"), Endpoint{"http://iam.local", "us-east-1"}},
-		{IAM, "eu-west-1", env("AWS_ENDPOINT_URL_ORGANIZATIONS", "http://org.local", "AWS_ENDPOINT_URL", "http://all.local"), Endpoint{"http://all.local", "us-east-1"}},
-		{Organizations, "cn-north-1", env("AWS_ENDPOINT_URL_ORGANIZATIONS", "http://org.local"), Endpoint{"http://org.local", "cn-northwest-1"}},
-		{Organizations, "eu-west-1", env("AWS_ENDPOINT_URL_ORGANIZATIONS", "http://org.local", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"),
-			Endpoint{"https://organizations.us-east-1.amazonaws.com", "us-east-1"}},
+		{IAM, "eu-west-1", Endpoint{"https://iam.amazonaws.com", "us-east-1"}},
+		{IAM, "", Endpoint{"https://iam.amazonaws.com", "us-east-1"}},
+		{IAM, "cn-northwest-1", Endpoint{"https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"}},
+		{IAM, "us-gov-east-1", Endpoint{"https://iam.us-gov.amazonaws.com", "us-gov-west-1"}},
+		{IAM, "eusc-de-east-1", Endpoint{"https://iam.eusc-de-east-1.amazonaws.eu", "eusc-de-east-1"}},
+		{IAM, "us-iso-east-1", Endpoint{"https://iam.us-iso-east-1.c2s.ic.gov", "us-iso-east-1"}},
+		{Organizations, "eu-central-1", Endpoint{"https://organizations.us-east-1.amazonaws.com", "us-east-1"}},
+		{Organizations, "cn-north-1", Endpoint{"https://organizations.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1"}},
+		{Organizations, "us-gov-west-1", Endpoint{"https://organizations.us-gov-west-1.amazonaws.com", "us-gov-west-1"}},
+		{Organizations, "us-isob-east-1", Endpoint{"https://organizations.us-isob-east-1.sc2s.sgov.gov", "us-isob-east-1"}},
 	} {
-		if got := tc.svc.Endpoint(tc.region, tc.getenv); got != tc.want {
-			t.Errorf("%s in %q: got %+v, want %+v", tc.svc.name, tc.region, got, tc.want)
+		if got := tc.svc.DefaultEndpoint(Partition(tc.region)); got != tc.want {
+			t.Errorf("%s in %q: got %+v, want %+v", tc.svc.Name(), tc.region, got, tc.want)
 		}
 	}
-	if got := IAM.ConfiguredURL(env(), "http://profile.local"); got != "http://profile.local" {
-		t.Errorf("profile URL: %q", got)
-	}
-	if got := IAM.ConfiguredURL(env("AWS_ENDPOINT_URL", "http://all.local"), "http://profile.local"); got != "http://all.local" {
-		t.Errorf("environment over profile: %q", got)
-	}
-	if got := IAM.ConfiguredURL(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"), "http://profile.local"); got != "" {
-		t.Errorf("ignored: %q", got)
-	}
-	t.Setenv("AWS_ENDPOINT_URL_IAM", "http://from-env.local")
-	if got := New(IAM, cache.Credentials{}, "eu-west-1").endpoint; got != (Endpoint{"http://from-env.local", "us-east-1"}) {
-		t.Errorf("New: %+v", got)
+
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config")
+	os.WriteFile(cfgFile, []byte("[default]\nservices = local\n[services local]\niam =\n  endpoint_url = http://iam-from-profile.local\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", cfgFile)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_PROFILE", "")
+	for _, tc := range []struct {
+		svc  *Service
+		env  map[string]string
+		want string
+	}{
+		{IAM, nil, "http://iam-from-profile.local"},
+		{IAM, map[string]string{"AWS_ENDPOINT_URL_IAM": "http://iam.local", "AWS_ENDPOINT_URL": "http://all.local"}, "http://iam.local"},
+		{Organizations, map[string]string{"AWS_ENDPOINT_URL_IAM": "http://iam.local", "AWS_ENDPOINT_URL": "http://all.local"}, "http://all.local"},
+		{Organizations, map[string]string{"AWS_ENDPOINT_URL_ORGANIZATIONS": "http://org.local"}, "http://org.local"},
+		{Organizations, map[string]string{"AWS_ENDPOINT_URL_ORGANIZATIONS": "http://org.local", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, "https://organizations.us-east-1.amazonaws.com"},
+		{IAM, map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, "https://iam.amazonaws.com"},
+	} {
+		for _, k := range []string{"AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_ORGANIZATIONS", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
+			t.Setenv(k, tc.env[k])
+		}
+		c := New(tc.svc, cache.Credentials{AccessKeyID: "AKID", SecretAccessKey: "x"}, "eu-west-1")
+		if err := c.setup(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Endpoint().URL; got != tc.want {
+			t.Errorf("%s with %v: %s, want %s", tc.svc.Name(), tc.env, got, tc.want)
+		}
 	}
 }
 

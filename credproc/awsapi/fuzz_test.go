@@ -99,30 +99,3 @@ func xmlText(s string) bool {
 	}
 	return utf8.ValidString(s)
 }
-
-// FuzzDecodeSTSReply: an STS reply, whatever it holds, decodes without
-// panicking; one that decodes yields trimmed keys and a UTC expiry.
-func FuzzDecodeSTSReply(f *testing.F) {
-	f.Add([]byte(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2030-01-02T03:04:05Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::1:assumed-role/R/s</Arn></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>`))
-	f.Add([]byte(`<AssumeRoleResponse><ResponseMetadata/></AssumeRoleResponse>`))
-	f.Add([]byte(`<AssumeRoleResponse><AssumeRoleResult><Credentials><Expiration>tomorrow</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`))
-	f.Add([]byte(`<Other/>`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var x struct {
-			Credentials *stsCredentials `xml:"Credentials"`
-		}
-		if decodeQueryResult(data, "AssumeRole", &x) != nil {
-			return
-		}
-		c, err := x.Credentials.credentials()
-		if err != nil || c == nil {
-			return
-		}
-		if c.AccessKeyID != strings.TrimSpace(c.AccessKeyID) || c.SessionToken != strings.TrimSpace(c.SessionToken) {
-			t.Fatal("keys not trimmed")
-		}
-		if !c.Expiration.IsZero() && c.Expiration.Location().String() != "UTC" {
-			t.Fatal("expiry not in UTC")
-		}
-	})
-}

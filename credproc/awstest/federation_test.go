@@ -85,8 +85,14 @@ func TestFederation(t *testing.T) {
 	gst := sessionCreds(stsc, t)
 	wrongSecret := sess
 	wrongSecret.secret = "x" + sess.secret[1:]
+	if wrongSecret.secret == sess.secret { // a random secret may start with x
+		wrongSecret.secret = "y" + sess.secret[1:]
+	}
 	wrongToken := sess
 	wrongToken.token = sess.token[:len(sess.token)-4] + "AAAA"
+	if wrongToken.token == sess.token {
+		wrongToken.token = sess.token[:len(sess.token)-4] + "BBBB"
+	}
 	for name, c := range map[string]creds{"long-lived key": alice, "GetSessionToken": gst, "wrong secret": wrongSecret, "wrong token": wrongToken} {
 		if token, _ := getSigninToken(t, s, c, nil); token != "" {
 			t.Errorf("%s: got a sign-in token", name)

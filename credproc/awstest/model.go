@@ -25,6 +25,10 @@ type model struct {
 	org *organization
 	// signin holds console sign-in tokens by token (federation.go).
 	signin map[string]*signinToken
+	// ssoTokens and webTokens map tokens to the role ARNs they grant
+	// (identitycenter.go).
+	ssoTokens map[string][]string
+	webTokens map[string][]string
 	// sealKey authenticates pagination tokens (seal.go).
 	sealKey [32]byte
 	// keyPropagation and failNext: see accesskeys.go.

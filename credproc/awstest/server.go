@@ -61,6 +61,7 @@ package awstest
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -85,6 +86,11 @@ type Server struct {
 	ts *httptest.Server
 
 	latency atomic.Int64 // ns each request waits before it is served
+
+	faults   faultState    // see faults.go
+	requests atomic.Int64  // every request received, faulted or not
+	closing  chan struct{} // closed by Close: hanging requests end
+	closed   sync.Once
 
 	mu    sync.Mutex
 	clock func() time.Time
@@ -114,19 +120,47 @@ type Call struct {
 
 // NewServer starts a Server listening on 127.0.0.1. The caller must Close it.
 func NewServer() *Server {
-	s := &Server{
-		clock:     time.Now,
-		model:     newModel(),
-		calls:     map[string]int{},
-		succeeded: map[string]int{},
-	}
+	s := newServerState()
 	s.ts = httptest.NewServer(s)
 	s.URL = s.ts.URL
 	return s
 }
 
-// Close shuts the server down, blocking until outstanding requests finish.
-func (s *Server) Close() { s.ts.Close() }
+// NewTLSServer starts a Server serving HTTPS on 127.0.0.1 with a
+// certificate of its own CA (CACertPEM), as a TLS-inspecting corporate
+// proxy does: clients trust it only when given that CA (AWS_CA_BUNDLE).
+func NewTLSServer() *Server {
+	s := newServerState()
+	s.ts = httptest.NewTLSServer(s)
+	s.URL = s.ts.URL
+	return s
+}
+
+func newServerState() *Server {
+	return &Server{
+		clock:     time.Now,
+		model:     newModel(),
+		calls:     map[string]int{},
+		succeeded: map[string]int{},
+		closing:   make(chan struct{}),
+	}
+}
+
+// CACertPEM is the PEM certificate a client must trust to talk to a
+// NewTLSServer (nil for a plain HTTP server).
+func (s *Server) CACertPEM() []byte {
+	if s.ts.TLS == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw})
+}
+
+// Close shuts the server down, blocking until outstanding requests finish;
+// hanging requests (FaultHang) end first.
+func (s *Server) Close() {
+	s.closed.Do(func() { close(s.closing) })
+	s.ts.Close()
+}
 
 // SetClock replaces the server's clock (time.Now by default). The clock
 // decides expiry of temporary credentials, the Expiration of issued ones,
@@ -278,8 +312,16 @@ func errorf(status int, code, format string, args ...any) *apiError {
 // ServeHTTP serves one request. A Server is an http.Handler so it can also
 // be mounted elsewhere; NewServer already serves it on its own listener.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	if d := s.latency.Load(); d > 0 {
 		time.Sleep(time.Duration(d))
+	}
+	handled, skew := s.applyFault(w, r)
+	if handled {
+		return
+	}
+	if s.serveUnsigned(w, r) {
+		return
 	}
 	if h, ok := routes[r.URL.Path]; ok {
 		h(s, w, r)
@@ -290,7 +332,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req := &request{http: r, body: body, requestID: newRequestID(), now: s.clock()}
+	req := &request{http: r, body: body, requestID: newRequestID(), now: s.clock().Add(skew)}
 
 	resp := s.serve(req, err)
 

@@ -47,15 +47,6 @@ var consoleEndpoints = map[string]consoleEndpoint{
 	"aws-us-gov": {"https://signin.amazonaws-us-gov.com/federation", "https://console.amazonaws-us-gov.com/"},
 }
 
-// federationClient talks to the federation endpoint. It follows no
-// redirect: the request's query string holds the credentials, and must go
-// to that endpoint only.
-var federationClient = &http.Client{
-	Timeout:       30 * time.Second,
-	Transport:     &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second},
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
 // cmdConsole signs in to the AWS Management Console as the profile's role
 // and opens the console in the browser, or prints the sign-in URL.
 func cmdConsole(ctx context.Context, u *ui, args []string) error {
@@ -105,13 +96,23 @@ func cmdConsole(ctx context.Context, u *ui, args []string) error {
 		}
 	}
 	role, _ := credproc.ParseRoleARN(s.RoleARN) // Validate checked it
-	ep := consoleEndpoints[role.Partition]
+	ep, err := federationFor(ctx, role.Partition, s.Region)
+	if err != nil {
+		return err
+	}
 	if *destination == "" {
 		*destination = ep.console
 	}
 	federation := ep.federation
 	if v := os.Getenv(federationURLEnv); v != "" {
+		if err := checkFederationOverride(v); err != nil {
+			return err
+		}
 		federation = v
+	}
+	hc, err := federationHTTPClient(ctx, s.Region)
+	if err != nil {
+		return err
 	}
 	// A role assumed with an MFA session is role chaining, and AWS refuses
 	// SessionDuration for role-chained credentials.
@@ -127,12 +128,12 @@ func cmdConsole(ctx context.Context, u *ui, args []string) error {
 	if c.SessionToken == "" {
 		return &credproc.Error{Msg: fmt.Sprintf("profile %s did not yield a role session, which the console sign-in needs", name)}
 	}
-	token, err := signinToken(ctx, federation, c, duration)
+	token, err := signinToken(ctx, hc, federation, c, duration)
 	if err != nil && duration != 0 && isRejected(err) {
 		// A source that already holds temporary credentials (SSO, say)
 		// makes the role chained too, which credproc cannot see from the
 		// settings: ask again without the session length.
-		if token, err = signinToken(ctx, federation, c, 0); err == nil {
+		if token, err = signinToken(ctx, hc, federation, c, 0); err == nil {
 			u.warnf("--duration ignored: the sign-in endpoint refused a console session length for these credentials (AWS refuses it for role chaining)")
 		}
 	}
@@ -202,7 +203,7 @@ func explainSignin(err error, profile string, s *credproc.Settings, chained bool
 // signinToken exchanges role credentials for a console sign-in token at the
 // federation endpoint (Action=getSigninToken). Its errors never hold the
 // request URL, which holds the credentials.
-func signinToken(ctx context.Context, federation string, c cache.Credentials, duration time.Duration) (string, error) {
+func signinToken(ctx context.Context, hc *http.Client, federation string, c cache.Credentials, duration time.Duration) (string, error) {
 	session, err := json.Marshal(map[string]string{
 		"sessionId":    c.AccessKeyID,
 		"sessionKey":   c.SecretAccessKey,
@@ -225,7 +226,9 @@ func signinToken(ctx context.Context, federation string, c cache.Credentials, du
 		return "", fmt.Errorf("federation endpoint %s: bad request", endpoint.Host)
 	}
 	req.Header.Set("User-Agent", "credproc/"+buildVersion())
-	resp, err := federationClient.Do(req)
+	ctx, cancel := context.WithTimeout(ctx, credproc.NetworkDeadline)
+	defer cancel()
+	resp, err := hc.Do(req.WithContext(ctx))
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credproc/credproc/cache"
+	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/awstest"
 )
 
@@ -72,7 +73,7 @@ func TestSigninTokenAndLogin(t *testing.T) {
 	c := w.roleSession(t)
 	federation := w.srv.URL + awstest.FederationPath
 	for _, d := range []time.Duration{0, time.Hour} {
-		token, err := signinToken(context.Background(), federation, c, d)
+		token, err := signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), federation, c, d)
 		if err != nil {
 			t.Fatalf("signinToken(duration %s): %v", d, err)
 		}
@@ -123,7 +124,7 @@ func TestSigninTokenErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess := cache.Credentials{AccessKeyID: *gst.Credentials.AccessKeyId, SecretAccessKey: *gst.Credentials.SecretAccessKey, SessionToken: *gst.Credentials.SessionToken}
-	_, err = signinToken(context.Background(), federation, sess, 0)
+	_, err = signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), federation, sess, 0)
 	if !isRejected(err) || !strings.Contains(err.Error(), "(HTTP 400): Invalid credentials parameter") {
 		t.Errorf("GetSessionToken credentials: %v, want a refusal", err)
 	}
@@ -133,17 +134,17 @@ func TestSigninTokenErrors(t *testing.T) {
 	// no SessionDuration for it, and without one it signs in.
 	out, err := w.sts(sess).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(w.roleARN), RoleSessionName: aws.String("chained")})
 	chained := toCreds(t, out, err)
-	if _, err := signinToken(context.Background(), federation, chained, time.Hour); !isRejected(err) {
+	if _, err := signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), federation, chained, time.Hour); !isRejected(err) {
 		t.Errorf("chained role with SessionDuration: %v, want a refusal", err)
 	}
-	if _, err := signinToken(context.Background(), federation, chained, 0); err != nil {
+	if _, err := signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), federation, chained, 0); err != nil {
 		t.Errorf("chained role without SessionDuration: %v", err)
 	}
 
 	// Bad secret: refused, and not quoted.
 	bad := role
 	bad.SecretAccessKey = "wrong" + role.SecretAccessKey
-	_, err = signinToken(context.Background(), federation, bad, 0)
+	_, err = signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), federation, bad, 0)
 	if !isRejected(err) {
 		t.Errorf("wrong secret: %v, want a refusal", err)
 	}
@@ -152,7 +153,7 @@ func TestSigninTokenErrors(t *testing.T) {
 	// Unreachable endpoint: *url.Error would quote the URL with the credentials.
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
-	_, err = signinToken(context.Background(), dead.URL+"/federation", role, 0)
+	_, err = signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), dead.URL+"/federation", role, 0)
 	if err == nil || isRejected(err) || !strings.Contains(err.Error(), "cannot reach") {
 		t.Errorf("dead endpoint: %v", err)
 	}
@@ -164,7 +165,7 @@ func TestSigninTokenErrors(t *testing.T) {
 	defer elsewhere.Close()
 	redirecting := httptest.NewServer(http.RedirectHandler(elsewhere.URL, http.StatusFound))
 	defer redirecting.Close()
-	_, err = signinToken(context.Background(), redirecting.URL, role, 0)
+	_, err = signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), redirecting.URL, role, 0)
 	if !isRejected(err) || followed {
 		t.Errorf("redirect: %v, followed %v", err, followed)
 	}
@@ -176,7 +177,7 @@ func TestSigninTokenErrors(t *testing.T) {
 		rw.Write([]byte(r.URL.Query().Get("Session")))
 	}))
 	defer echo.Close()
-	_, err = signinToken(context.Background(), echo.URL, role, 0)
+	_, err = signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), echo.URL, role, 0)
 	if !isRejected(err) {
 		t.Errorf("echo: %v", err)
 	}
@@ -185,7 +186,7 @@ func TestSigninTokenErrors(t *testing.T) {
 	// A 200 without a token.
 	empty := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { rw.Write([]byte(`{}`)) }))
 	defer empty.Close()
-	if _, err := signinToken(context.Background(), empty.URL, role, 0); err == nil || !strings.Contains(err.Error(), "no sign-in token") {
+	if _, err := signinToken(context.Background(), awsapi.HTTPClient(aws.Config{}), empty.URL, role, 0); err == nil || !strings.Contains(err.Error(), "no sign-in token") {
 		t.Errorf("empty reply: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
-	"github.com/credproc/credproc/credproc/awsapi"
 	"github.com/credproc/credproc/credproc/keyimport"
 )
 
@@ -122,7 +121,7 @@ func regionOf(p map[string]string) string {
 func verifyKey(ctx context.Context, c cache.Credentials, p map[string]string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	url := awsapi.STS.ConfiguredURL(os.Getenv, p["endpoint_url"])
+	url := credproc.STSEndpointURL(os.Getenv, p)
 	id, err := credproc.STSClient(c, regionOf(p), url).GetCallerIdentity(ctx)
 	if err != nil {
 		return "", err

@@ -611,9 +611,13 @@ func explainIAM(op, profile, account string, a *adminSession, err error) error {
 		return err
 	}
 	code, msg := "", err.Error()
-	var api *awsapi.APIError
+	// *awsapi.APIError (IAM) and the SDK's smithy.APIError (STS) alike.
+	var api interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
 	if errors.As(err, &api) {
-		code, msg = api.Code, strings.TrimSpace(api.Message)
+		code, msg = api.ErrorCode(), strings.TrimSpace(api.ErrorMessage())
 	}
 	in := ""
 	if account != "" {

@@ -114,6 +114,11 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 	}
 	roleNameSet := false
 	fs.Visit(func(f *flag.Flag) { roleNameSet = roleNameSet || f.Name == "role-name" })
+	if s.Region != "" {
+		if err := credproc.CheckKnownRegion(s.Region); err != nil {
+			return err
+		}
+	}
 	switch {
 	case *account != "" && s.RoleARN != "":
 		return usagef("setup: give --account or --role-arn, not both")
@@ -129,6 +134,9 @@ func cmdSetup(ctx context.Context, u *ui, args []string) error {
 		return usagef("setup: give --account ID (with optional --role-name) or --role-arn ARN")
 	}
 	if err := s.Validate(); err != nil {
+		return err
+	}
+	if err := s.CheckPartition(); err != nil {
 		return err
 	}
 	line, err := processLine(&s)
