@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // memberSession is the role session ARN credproc's member profile signs in as.

@@ -61,17 +61,17 @@ var depsAllowed = map[string]string{
 var depsForbidden = map[string]string{
 	"github.com/spf13/cobra":                        "the flag package is enough; a CLI framework adds init time and size to every cache hit",
 	"github.com/urfave/cli":                         "the flag package is enough; a CLI framework adds init time and size to every cache hit",
-	"github.com/credproc/credproc/credproc/awstest": "the AWS emulator is for tests only (an HTTP server): it must never ship",
+	"github.com/credproc/credproc/internal/awstest": "the AWS emulator is for tests only (an HTTP server): it must never ship",
 
 	// Measured with GODEBUG=inittrace=1 (credproc built with and without
 	// them): iam/schemas and organizations/schemas alone cost package init
 	// on every run, the cache hit included, for init-role, doctor's policy
-	// simulation and setup --org, which run once a month. credproc/awsapi
+	// simulation and setup --org, which run once a month. internal/awsapi
 	// builds those few calls on the aws.Config the SDK resolved (its
 	// signer, retryer, HTTP client) instead.
-	"github.com/aws/aws-sdk-go-v2/service/iam": "init-role and doctor call IAM through credproc/awsapi on the SDK's signer and retryer; " +
+	"github.com/aws/aws-sdk-go-v2/service/iam": "init-role and doctor call IAM through internal/awsapi on the SDK's signer and retryer; " +
 		"the generated client's schemas package adds package init to every run",
-	"github.com/aws/aws-sdk-go-v2/service/organizations": "setup --org calls Organizations through credproc/awsapi on the SDK's signer and retryer; " +
+	"github.com/aws/aws-sdk-go-v2/service/organizations": "setup --org calls Organizations through internal/awsapi on the SDK's signer and retryer; " +
 		"the generated client's schemas package adds package init to every run",
 }
 

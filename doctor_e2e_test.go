@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // doctorRun runs credproc with extra environment settings and fails the

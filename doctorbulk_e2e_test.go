@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // TestDoctorScale: doctor over 1,000 profiles asks each source's identity

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // faultWorld is a world with source mgmt, and the settings of a profile for

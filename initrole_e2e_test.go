@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credproc/credproc/credproc/totp"
+	"github.com/credproc/credproc/internal/totp"
 )
 
 // irInvitedAccount joined the emulated organization by invitation: unlike

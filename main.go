@@ -6,8 +6,8 @@ package main
 import (
 	"os"
 
-	"github.com/credproc/credproc/credproc/cli"
-	"github.com/credproc/credproc/credproc/harden"
+	"github.com/credproc/credproc/internal/cli"
+	"github.com/credproc/credproc/internal/harden"
 )
 
 func main() {

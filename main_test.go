@@ -22,8 +22,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awstest"
-	"github.com/credproc/credproc/credproc/totp"
+	"github.com/credproc/credproc/internal/awstest"
+	"github.com/credproc/credproc/internal/totp"
 )
 
 // binDir holds the credproc binary built once for the end-to-end tests: the

@@ -14,8 +14,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awsconfig"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // orgWorld is an e2e world whose management account runs an organization

@@ -11,7 +11,7 @@ import (
 
 	sdkconfig "github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // goSDKLoadsEveryProfile loads every profile of the config file at path

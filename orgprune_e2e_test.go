@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // TestSetupOrgPrune: after an account leaves, the dry run's diff deletes

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // rotateWorld is an e2e world with IAM calls going to the emulator, the

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // TestParallelSetupsLoseNothing: 30 rounds of 8 parallel `setup`s on one

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // TestProfileSources: every kind of AWS profile serves as --source through

@@ -12,7 +12,7 @@
 // so.
 //
 // In one run it builds credproc and a Go hello-world into a temporary
-// directory, starts the local AWS emulator (credproc/awstest) in-process and
+// directory, starts the local AWS emulator (internal/awstest) in-process and
 // prints, with the figures the goals are stated in:
 //
 //   - (a) cache-hit latency of a profile's credential_process line, run exactly

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // (d) The whole organization at once: `exec --org` over orgAccounts member

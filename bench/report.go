@@ -17,8 +17,8 @@ import (
 
 	"github.com/credproc/credproc/cache"
 	"github.com/credproc/credproc/credproc"
-	"github.com/credproc/credproc/credproc/awsconfig"
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awsconfig"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 // verifySample is how many of (c)'s lines are run through credproc, per

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsconfig"
-	"github.com/credproc/credproc/credproc/awstest"
-	"github.com/credproc/credproc/credproc/totp"
+	"github.com/credproc/credproc/internal/awsconfig"
+	"github.com/credproc/credproc/internal/awstest"
+	"github.com/credproc/credproc/internal/totp"
 )
 
 // Accounts of the emulated organization.

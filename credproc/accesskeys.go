@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsapi"
+	"github.com/credproc/credproc/internal/awsapi"
 )
 
 // The IAM access-key calls of `credproc import` and `credproc rotate`, in

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/credproc/credproc/credproc/awsapi"
+	"github.com/credproc/credproc/internal/awsapi"
 )
 
 // DefaultRoleName is the role AWS Organizations creates in every new member

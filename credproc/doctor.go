@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsapi"
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsapi"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // Check statuses, as `credproc doctor` prints them.

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsapi"
-	"github.com/credproc/credproc/credproc/awstest"
-	"github.com/credproc/credproc/credproc/prompt"
-	"github.com/credproc/credproc/credproc/totp"
+	"github.com/credproc/credproc/internal/awsapi"
+	"github.com/credproc/credproc/internal/awstest"
+	"github.com/credproc/credproc/internal/prompt"
+	"github.com/credproc/credproc/internal/totp"
 )
 
 const (

@@ -11,7 +11,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/credproc/credproc/credproc/awsapi"
+	"github.com/credproc/credproc/internal/awsapi"
 )
 
 // Error is a failure explained in the user's terms: Msg says what went

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // The credential_process line is settings' one wire format: Line writes it

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // FuzzSettingsLine: the settings a line written by Line carries come back

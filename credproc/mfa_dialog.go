@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/credproc/credproc/credproc/prompt"
+	"github.com/credproc/credproc/internal/prompt"
 )
 
 // dialogTimeout bounds how long a dialog waits for its answer.

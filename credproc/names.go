@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // One rule per kind of name, checked by every command that takes one.

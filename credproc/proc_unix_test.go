@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // gone waits until the process pidFile names no longer runs (or is a

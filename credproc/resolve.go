@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsapi"
-	"github.com/credproc/credproc/credproc/prompt"
+	"github.com/credproc/credproc/internal/awsapi"
+	"github.com/credproc/credproc/internal/prompt"
 )
 
 // mfaSessionMargin is how long an MFA session must still be valid to sign

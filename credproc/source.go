@@ -14,8 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsapi"
-	"github.com/credproc/credproc/credproc/awsconfig"
+	"github.com/credproc/credproc/internal/awsapi"
+	"github.com/credproc/credproc/internal/awsconfig"
 )
 
 // Source name prefixes that pick where the source keys come from when a

@@ -12,7 +12,7 @@ import (
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
 	"github.com/credproc/credproc/cache"
-	"github.com/credproc/credproc/credproc/awsapi"
+	"github.com/credproc/credproc/internal/awsapi"
 )
 
 // Endpoint says where STS calls go. It comes from settings and the

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credproc/credproc/credproc/awstest"
+	"github.com/credproc/credproc/internal/awstest"
 )
 
 func main() {
