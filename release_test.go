@@ -192,7 +192,7 @@ func TestRelease(t *testing.T) {
 	if strings.Contains(string(out), "-dirty") != dirty {
 		t.Errorf("credproc version printed %q, but the tree's uncommitted changes: %v", out, dirty)
 	}
-	completion := exec.Command(bin, "completion", "bash").Run() == nil
+	const completion = true // the packages ship the completion scripts
 
 	for _, arch := range []string{"amd64", "arm64"} {
 		checkDeb(t, filepath.Join(distA, "credproc_"+version+"_"+arch+".deb"), version, arch, bins["linux/"+arch], completion)
