@@ -13,7 +13,7 @@ import (
 // internal/endpoints/awsrulesfn/partitions.json, which its endpoint rules
 // use), copied byte for byte because the SDK keeps it in an internal
 // package. TestPartitionsMatchSDK fails when the SDK in go.mod ships a
-// different copy: `go generate internal/awsapi` refreshes it, and a new
+// different copy: `go generate ./internal/awsapi` refreshes it, and a new
 // region or partition needs nothing else.
 //
 //go:generate sh -c "cp $(go list -m -f '{{.Dir}}' github.com/aws/aws-sdk-go-v2)/internal/endpoints/awsrulesfn/partitions.json . && chmod 644 partitions.json"

@@ -11,7 +11,7 @@ import (
 )
 
 // TestPartitionsMatchSDK: the embedded partition data is the SDK's own, at
-// the version go.mod names (run `go generate internal/awsapi` after an
+// the version go.mod names (run `go generate ./internal/awsapi` after an
 // SDK update).
 func TestPartitionsMatchSDK(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-sdk-go-v2").Output()
@@ -23,7 +23,7 @@ func TestPartitionsMatchSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(sdk, partitionsJSON) {
-		t.Fatal("internal/awsapi/partitions.json differs from the SDK's: run `go generate internal/awsapi`")
+		t.Fatal("internal/awsapi/partitions.json differs from the SDK's: run `go generate ./internal/awsapi`")
 	}
 }
 
