@@ -61,7 +61,12 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 	if c := o.Credentials; c != nil {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadDefault(ctx, opts...)
+	if errors.Is(err, errSDKPanic) && o.Credentials != nil {
+		// With keys in hand, the call can go on without the file's
+		// settings: setup --org then rewrites the values that broke it.
+		cfg, err = loadDefault(ctx, append(opts, config.WithSharedConfigFiles([]string{}))...)
+	}
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) && o.Profile == "" && o.Credentials != nil {
 		// AWS_PROFILE names a profile that does not exist (credproc exec
@@ -71,7 +76,7 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 		profileEnvMu.Lock()
 		v, had := os.LookupEnv("AWS_PROFILE")
 		os.Unsetenv("AWS_PROFILE")
-		cfg, err = config.LoadDefaultConfig(ctx, opts...)
+		cfg, err = loadDefault(ctx, opts...)
 		if had {
 			os.Setenv("AWS_PROFILE", v)
 		}
@@ -84,6 +89,21 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 		cfg.Region = "us-east-1"
 	}
 	return cfg, nil
+}
+
+// errSDKPanic is a shared config file the SDK's parser panics on (a value
+// that is a lone quote, which older credproc versions wrote).
+var errSDKPanic = errors.New("the AWS SDK for Go cannot parse the AWS config file (a value that is an unmatched quote?): fix or remove that value; `credproc setup --org` rewrites the ones it wrote")
+
+// loadDefault is config.LoadDefaultConfig with its parser's panics turned
+// into errSDKPanic: a file another tool wrote must not crash credproc.
+func loadDefault(ctx context.Context, opts ...func(*config.LoadOptions) error) (cfg aws.Config, err error) {
+	defer func() {
+		if recover() != nil {
+			cfg, err = aws.Config{}, errSDKPanic
+		}
+	}()
+	return config.LoadDefaultConfig(ctx, opts...)
 }
 
 // explainConfigError names the setting behind a configuration failure.
