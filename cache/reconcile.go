@@ -1,30 +1,39 @@
 package cache
 
 import (
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
-// SyncReport says what SyncIndex changed in the index and which session
-// tiers it could not list (their entries were kept as they were).
+// SyncReport says what SyncIndex changed in the index and which keyrings
+// it could not list (their entries were kept as they were).
 type SyncReport struct {
-	Added, Dropped int
-	Unreached      []string // "TIER keyring: why", one per tier
+	Added, Dropped               int // session entries
+	SourcesAdded, SourcesDropped int
+	Unreached                    []string // "TIER keyring: why", one per keyring
 }
 
-// SyncIndex makes the index a true cache of what the session tiers hold:
-// it lists every tier's session items (as forget does) and, when the index
-// disagrees, rewrites it under the index lock. An entry no tier holds is
-// dropped; an item the index lacks is added with the non-secret metadata
-// the item itself carries (kind, source, role ARN, MFA serial, label,
-// expiry), read from the first tier that holds a decodable copy. An item
-// that does not decode is not added: Session would not hand it out either.
+// SyncIndex makes the index a true cache of what the keyrings hold: it
+// lists every session tier's items (as forget does) and the source
+// keyrings' and, when the index disagrees, rewrites it under the index
+// lock. An entry no keyring holds is dropped; a session item the index
+// lacks is added with the non-secret metadata the item itself carries
+// (kind, source, role ARN, MFA serial, label, expiry), read from the first
+// tier that holds a decodable copy; a source item the index lacks is added
+// by name (listing never decrypts a source). A session item that does not
+// decode is not added: Session would not hand it out either.
 //
-// A tier that cannot be listed is named in Unreached, and then no entry is
-// dropped, since that tier may hold it. Entries present on both sides are
-// not re-read, so the common case costs one listing per tier and no item
-// reads. SyncIndex is for commands that show the index (list), never for
-// the credential path.
+// When a keyring cannot be listed no entry of its kind (session or source)
+// is dropped, since it may hold it; a failed listing is named in Unreached
+// (a keyring with no way to list, as on macOS and Windows, is not). Entries
+// present on both sides are not re-read, so the common case costs one
+// listing per keyring and no item reads. SyncIndex is for commands that
+// show the index (list), never for the credential path.
 func (s *Store) SyncIndex() (SyncReport, error) {
 	// Compare without the lock first, so agreeing stores (the usual case)
 	// never contend with a PutSession for it.
@@ -32,74 +41,125 @@ func (s *Store) SyncIndex() (SyncReport, error) {
 	if err != nil {
 		return SyncReport{}, err
 	}
-	held, unreached := s.heldSessions()
-	if !disagrees(ix, held, len(unreached) > 0) {
-		return SyncReport{Unreached: unreached}, nil
+	sessions, uSess, pSess := s.heldSessions()
+	sources, uSrc, pSrc := s.heldSources()
+	if !disagrees(ix.Sessions, sessions, pSess) && !disagrees(ix.Sources, sources, pSrc) {
+		return SyncReport{Unreached: mergeUnreached(uSess, uSrc)}, nil
 	}
-	// Enumerate again under the lock: a PutSession writes its items before
-	// taking the lock, so whatever the listing misses, its own index
+	// List again under the lock: a PutSession writes its items before
+	// taking the lock, so whatever this listing misses, its own index
 	// update adds after ours, and nothing it indexed is dropped here.
 	var rep SyncReport
 	err = s.updateIndex(func(ix *index) bool {
-		held, rep.Unreached = s.heldSessions()
-		partial := len(rep.Unreached) > 0
+		rep = SyncReport{}
+		sessions, uSess, pSess := s.heldSessions()
+		sources, uSrc, pSrc := s.heldSources()
+		rep.Unreached = mergeUnreached(uSess, uSrc)
 		for key := range ix.Sessions {
-			if !partial && held[key] == nil {
+			if !pSess && sessions[key] == nil {
 				delete(ix.Sessions, key)
 				rep.Dropped++
 			}
 		}
-		for _, key := range sortedKeys(held) {
+		for _, key := range sortedKeys(sessions) {
 			if _, ok := ix.Sessions[key]; ok {
 				continue
 			}
-			if e, ok := s.itemEntry(key, held[key]); ok {
+			if e, ok := s.itemEntry(key, sessions[key]); ok {
 				ix.Sessions[key] = e
 				rep.Added++
 			}
 		}
-		return rep.Added+rep.Dropped > 0
+		for name := range ix.Sources {
+			if !pSrc && sources[name] == nil {
+				delete(ix.Sources, name)
+				rep.SourcesDropped++
+			}
+		}
+		for name := range sources {
+			if !ix.Sources[name] {
+				ix.Sources[name] = true
+				rep.SourcesAdded++
+			}
+		}
+		return rep.Added+rep.Dropped+rep.SourcesAdded+rep.SourcesDropped > 0
 	})
 	return rep, err
 }
 
+// mergeUnreached joins unreached lists, one line per keyring name.
+func mergeUnreached(lists ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, u := range l {
+			name, _, _ := strings.Cut(u, " ")
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
 // heldSessions lists the session keys each tier holds: key → the tiers
-// holding it, in read order. Tiers that cannot be listed are returned as
-// "TIER keyring: why".
-func (s *Store) heldSessions() (held map[string][]Backend, unreached []string) {
+// holding it, in read order. Tiers whose listing failed are returned as
+// "TIER keyring: why"; partial says some tier was not listed.
+func (s *Store) heldSessions() (held map[string][]Backend, unreached []string, partial bool) {
+	return heldItems(s.sessions, sessionPrefix, checkKey)
+}
+
+// heldSources lists the source names the source keyrings hold (the Secret
+// Service and the file store behind a fallback, each listed on its own),
+// as heldSessions does.
+func (s *Store) heldSources() (held map[string][]Backend, unreached []string, partial bool) {
+	tiers := []Backend{s.b}
+	if fb, ok := s.b.(*fallback); ok {
+		tiers = []Backend{fb.primary, fb.file}
+	}
+	return heldItems(tiers, sourcePrefix, checkSourceName)
+}
+
+// heldItems lists the names after prefix that tiers hold and valid accepts.
+// A keyring that has no way to list (macOS, Windows) makes the result
+// partial without a line in unreached: there the index is all there is,
+// as before, and saying so on every list would be noise.
+func heldItems(tiers []Backend, prefix string, valid func(string) error) (held map[string][]Backend, unreached []string, partial bool) {
 	held = map[string][]Backend{}
 	seen := map[string]bool{}
-	for _, b := range s.sessions {
-		items, err := listKeys(b, sessionPrefix)
+	for _, b := range tiers {
+		items, err := listKeys(b, prefix)
 		if err != nil {
-			if !seen[b.Name()] {
+			partial = true
+			if !errors.Is(err, errCannotList) && !seen[b.Name()] {
 				seen[b.Name()] = true
 				unreached = append(unreached, fmt.Sprintf("%s keyring: %v", b.Name(), err))
 			}
 			continue
 		}
 		for _, item := range items {
-			key := strings.TrimPrefix(item, sessionPrefix)
-			if checkKey(key) != nil {
+			name, ok := strings.CutPrefix(item, prefix)
+			if !ok || valid(name) != nil {
 				continue // not an item credproc writes
 			}
-			held[key] = append(held[key], b)
+			held[name] = append(held[name], b)
 		}
 	}
-	return held, unreached
+	return held, unreached, partial
 }
 
-// disagrees reports whether the index lacks a held key or, when every tier
-// was listed, names one no tier holds.
-func disagrees(ix *index, held map[string][]Backend, partial bool) bool {
-	for key := range held {
-		if _, ok := ix.Sessions[key]; !ok {
+// disagrees reports whether the index lacks a held name or, when every
+// keyring was listed, names one no keyring holds.
+func disagrees[V any](indexed map[string]V, held map[string][]Backend, partial bool) bool {
+	for name := range held {
+		if _, ok := indexed[name]; !ok {
 			return true
 		}
 	}
 	if !partial {
-		for key := range ix.Sessions {
-			if held[key] == nil {
+		for name := range indexed {
+			if held[name] == nil {
 				return true
 			}
 		}
@@ -129,4 +189,28 @@ func (s *Store) itemEntry(key string, tiers []Backend) (indexEntry, bool) {
 		}, true
 	}
 	return indexEntry{}, false
+}
+
+// Keys lists the file store's items by their file names (hex of the item
+// key), without the identity: listing never asks for the passphrase.
+func (f *FileStore) Keys(prefix string) ([]string, error) {
+	des, err := os.ReadDir(filepath.Join(f.dir, keysDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, de := range des {
+		h, ok := strings.CutSuffix(de.Name(), ".age")
+		if !ok || !de.Type().IsRegular() {
+			continue // temp files of a writer, anything else put there
+		}
+		key, err := hex.DecodeString(h)
+		if err == nil && strings.HasPrefix(string(key), prefix) {
+			keys = append(keys, string(key))
+		}
+	}
+	return keys, nil
 }

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,34 +86,80 @@ func TestSyncIndex(t *testing.T) {
 	}
 }
 
-// TestSyncIndexUnreached: a tier that cannot be listed is reported, and the
-// entries it may hold stay listed; what the other tiers hold is still added.
+// listFails is a tier whose listing fails.
+type listFails struct{ Backend }
+
+func (listFails) Keys(string) ([]string, error) { return nil, errors.New("bus gone") }
+
+// TestSyncIndexUnreached: a tier whose listing fails is reported, and the
+// entries it may hold stay listed; what the other tiers hold is still
+// added. A tier with no way to list keeps its entries too, silently.
 func TestSyncIndexUnreached(t *testing.T) {
-	fast, slow := NewMemory(), NewMemory()
-	dir := t.TempDir()
-	s := OpenTiered(NewMemory(), []Backend{fast, unlistable{slow}}, dir)
-	for _, k := range []string{"both", "slowonly"} {
-		if err := s.PutSession(k, syncTestSession()); err != nil {
+	for _, tc := range []struct {
+		name      string
+		wrap      func(Backend) Backend
+		unreached string
+	}{
+		{"list fails", func(b Backend) Backend { return listFails{b} }, "memory keyring: bus gone"},
+		{"cannot list", func(b Backend) Backend { return unlistable{b} }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fast, slow := NewMemory(), NewMemory()
+			s := OpenTiered(NewMemory(), []Backend{fast, tc.wrap(slow)}, t.TempDir())
+			for _, k := range []string{"both", "slowonly"} {
+				if err := s.PutSession(k, syncTestSession()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fast.Delete(sessionPrefix + "slowonly") // say, the kernel tier after a reboot
+			data, _ := fast.Get(sessionPrefix + "both")
+			fast.Set(sessionPrefix+"fastonly", data)
+
+			rep, err := s.SyncIndex()
+			if err != nil || rep.Added != 1 || rep.Dropped != 0 || strings.Join(rep.Unreached, ";") != tc.unreached {
+				t.Fatalf("SyncIndex = %+v, %v; want 1 added, none dropped, unreached %q", rep, err, tc.unreached)
+			}
+			entries, _ := s.Entries()
+			var keys []string
+			for _, e := range entries {
+				keys = append(keys, e.Key)
+			}
+			if strings.Join(keys, ",") != "both,fastonly,slowonly" {
+				t.Errorf("entries = %q, want both,fastonly,slowonly", keys)
+			}
+		})
+	}
+}
+
+// TestSyncIndexSources: source names follow the source keyrings too, the
+// Secret Service and the file store behind a fallback each listed on its
+// own, without decrypting anything.
+func TestSyncIndexSources(t *testing.T) {
+	primary := NewMemory()
+	file := NewFileStore(t.TempDir(), NewMemory()) // never unlocked
+	s := OpenTiered(&fallback{primary: primary, file: file}, []Backend{NewMemory()}, t.TempDir())
+	if err := s.SetSource("stale", Credentials{AccessKeyID: "AKIA", SecretAccessKey: "S"}); err != nil {
+		t.Fatal(err)
+	}
+	primary.Delete(sourcePrefix + "stale")
+	data, _ := encodeSource(Credentials{AccessKeyID: "AKIA", SecretAccessKey: "S"})
+	primary.Set(sourcePrefix+"desk", data)
+	// An item of the file store, as Set names it (its contents are not read).
+	keys := filepath.Join(file.Dir(), keysDir)
+	if err := os.MkdirAll(keys, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{hex.EncodeToString([]byte(sourcePrefix+"ssh")) + ".age", "." + hex.EncodeToString([]byte(sourcePrefix+"tmp")) + ".age.tmp-1", "README"} {
+		if err := os.WriteFile(filepath.Join(keys, name), []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	fast.Delete(sessionPrefix + "slowonly") // say, the kernel tier after a reboot
-	data, _ := fast.Get(sessionPrefix + "both")
-	fast.Set(sessionPrefix+"fastonly", data)
 
 	rep, err := s.SyncIndex()
-	if err != nil || rep.Added != 1 || rep.Dropped != 0 || len(rep.Unreached) != 1 {
-		t.Fatalf("SyncIndex = %+v, %v; want 1 added, none dropped, 1 unreached", rep, err)
+	if err != nil || rep.SourcesAdded != 2 || rep.SourcesDropped != 1 || len(rep.Unreached) != 0 {
+		t.Fatalf("SyncIndex = %+v, %v; want 2 sources added, 1 dropped", rep, err)
 	}
-	if !strings.HasPrefix(rep.Unreached[0], "memory keyring: ") {
-		t.Errorf("Unreached = %q", rep.Unreached)
-	}
-	entries, _ := s.Entries()
-	var keys []string
-	for _, e := range entries {
-		keys = append(keys, e.Key)
-	}
-	if strings.Join(keys, ",") != "both,fastonly,slowonly" {
-		t.Errorf("entries = %q, want both,fastonly,slowonly", keys)
+	if names, _ := s.Sources(); strings.Join(names, ",") != "desk,ssh" {
+		t.Errorf("Sources = %q, want desk,ssh", names)
 	}
 }
