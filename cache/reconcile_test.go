@@ -3,9 +3,11 @@ package cache
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -161,5 +163,67 @@ func TestSyncIndexSources(t *testing.T) {
 	}
 	if names, _ := s.Sources(); strings.Join(names, ",") != "desk,ssh" {
 		t.Errorf("Sources = %q, want desk,ssh", names)
+	}
+}
+
+// slowList is a keyring that takes its time to list.
+type slowList struct{ Backend }
+
+func (l slowList) Keys(prefix string) ([]string, error) {
+	time.Sleep(2 * time.Millisecond)
+	return listKeys(l.Backend, prefix)
+}
+
+// TestSyncIndexConcurrentPut: a sync running while other writers cache
+// sessions never drops one of theirs from the index (their items are
+// written before their index update, and the sync lists under the lock).
+func TestSyncIndexConcurrentPut(t *testing.T) {
+	fast, slow := NewMemory(), NewMemory()
+	dir := t.TempDir()
+	// Slow source listing widens the window between listing the sessions
+	// and taking the lock, where a sync that trusted its first listing
+	// dropped sessions cached meanwhile.
+	s := OpenTiered(slowList{NewMemory()}, []Backend{fast, slow}, dir)
+	// An entry no tier holds, so every sync below has work to do.
+	if err := s.updateIndex(func(ix *index) bool { ix.Sessions["ghost"] = indexEntry{}; return true }); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20; i++ {
+			// Only the ghost is ever to be dropped (a later sync would
+			// add a wrongly dropped session back, hiding the loss).
+			if rep, err := s.SyncIndex(); err != nil || rep.Dropped > 1 {
+				t.Errorf("SyncIndex = %+v, %v; want only the ghost dropped", rep, err)
+				return
+			}
+			s.updateIndex(func(ix *index) bool { ix.Sessions["ghost"] = indexEntry{}; return true })
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				if err := s.PutSession(fmt.Sprintf("w%d-%d", w, i), syncTestSession()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-done
+	ix, err := s.readIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for w := 0; w < 4; w++ {
+		for i := 0; i < 10; i++ {
+			if _, ok := ix.Sessions[fmt.Sprintf("w%d-%d", w, i)]; !ok {
+				t.Errorf("w%d-%d was dropped from the index", w, i)
+			}
+		}
 	}
 }
