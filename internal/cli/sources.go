@@ -215,7 +215,7 @@ func cmdList(u *ui, args []string) error {
 		u.warnf("could not check the session index against the keyrings: %v", syncErr)
 	}
 	for _, t := range rep.Unreached {
-		u.warnf("not checked: %s; sessions cached there are listed as the index last recorded them", t)
+		u.warnf("not checked: %s; what it holds is listed as the index last recorded it", t)
 	}
 	entries, err := st.Entries()
 	if err != nil {
