@@ -204,9 +204,18 @@ func cmdList(u *ui, args []string) error {
 	if f := st.FileStore(); f != nil {
 		f.Passphrase = nil // list shows ages of unlocked keys only; it never asks
 	}
+	// The index is a cache of what the keyrings hold: rebuild it first if
+	// it disagrees (say, after it was lost), so list shows what is handed out.
+	rep, syncErr := st.SyncIndex()
 	sources, err := st.Sources()
 	if err != nil {
 		return err
+	}
+	if syncErr != nil {
+		u.warnf("could not check the session index against the keyrings: %v", syncErr)
+	}
+	for _, t := range rep.Unreached {
+		u.warnf("not checked: %s; what it holds is listed as the index last recorded it", t)
 	}
 	entries, err := st.Entries()
 	if err != nil {
