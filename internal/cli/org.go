@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -670,23 +669,7 @@ func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source st
 
 // explainOrg turns an Organizations failure into what to do about it.
 func explainOrg(err error, source string) error {
-	code := credproc.ErrorCode(err)
-	e := &credproc.Error{Err: err, Msg: "ListAccounts: " + orgAWSMessage(err)}
-	switch code {
-	case "AccessDeniedException":
-		e.Msg = fmt.Sprintf("source %q may not list the organization's accounts (AccessDeniedException)", source)
-		e.Hint = "use the key of an IAM user in the management account (or a delegated administrator account) allowed organizations:ListAccounts"
-	case "AWSOrganizationsNotInUseException":
-		e.Msg = fmt.Sprintf("the account of source %q is not in an organization (AWSOrganizationsNotInUseException)", source)
-		e.Hint = "write single profiles with `credproc setup PROFILE --source NAME --account ID`"
-	case "":
-		var ne net.Error
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
-			e.Msg = fmt.Sprintf("ListAccounts: cannot reach AWS Organizations: %v", err)
-			e.Hint = "check the network and any endpoint URL (AWS_ENDPOINT_URL_ORGANIZATIONS, AWS_ENDPOINT_URL)"
-		}
-	}
-	return e
+	return credproc.Explain(credproc.Call{Service: "organizations", Source: source}, err)
 }
 
 // orgAWSMessage is an AWS error as "message (Code)", or the error itself.
