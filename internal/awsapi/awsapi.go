@@ -182,8 +182,8 @@ func (c *Client) resolveEndpoint(ctx context.Context) Endpoint {
 	return ep
 }
 
-// Endpoint is where the client's calls go (after its configuration is
-// loaded; before, the partition default or the fixed endpoint).
+// Endpoint is where the client's calls go: the fixed endpoint, or the one
+// its loaded configuration names, else the partition default.
 func (c *Client) Endpoint() Endpoint {
 	if c.fixed != nil {
 		return *c.fixed
