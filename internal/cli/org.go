@@ -88,23 +88,6 @@ type orgPlan struct {
 	notices  []string      // renamed accounts
 }
 
-// planOrg decides the profile of every active account. existing are the
-// config file's profiles in file order; credNames the profile names in the
-// credentials file (which the AWS CLI merges into profiles of the same
-// name, so a new profile must not take one); self is the account the source
-// belongs to, which gets a plain profile.
-//
-// Naming: a credproc-managed profile (credproc_managed = org) keeps its name
-// for as long as its account ID exists, even when the account is renamed:
-// scripts and shell history use these names, and a rename must not break
-// them. A new account gets prefix + its name in lower case with runs of
-// other characters turned into one dash; when that name is taken (by any
-// profile, by "default", or by an account earlier in account-ID order) the
-// last four digits of the account ID are appended, then the whole ID.
-func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[string]bool, prefix, self string) orgPlan {
-	return planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: prefix, self: self})
-}
-
 // orgPlanInput is what planOrgWith decides from. roles (--roles) gives
 // each account one profile per role, recorded with credproc_role; inScope
 // (--ou), when non-nil, limits the profiles written to those accounts
@@ -121,7 +104,19 @@ type orgPlanInput struct {
 	name      func(a orgAccount, role string) string
 }
 
-// planOrgWith is planOrg with --roles, --ou and --name-template.
+// planOrgWith decides the profile of every active account. in.existing are
+// the config file's profiles in file order; in.credNames the profile names in the
+// credentials file (which the AWS CLI merges into profiles of the same
+// name, so a new profile must not take one); in.self is the account the source
+// belongs to, which gets a plain profile.
+//
+// Naming: a credproc-managed profile (credproc_managed = org) keeps its name
+// for as long as its account ID exists, even when the account is renamed:
+// scripts and shell history use these names, and a rename must not break
+// them. A new account gets in.prefix + its name in lower case with runs of
+// other characters turned into one dash; when that name is taken (by any
+// profile, by "default", or by an account earlier in account-ID order) the
+// last four digits of the account ID are appended, then the whole ID.
 func planOrgWith(in orgPlanInput) orgPlan {
 	accounts, existing, credNames, prefix, self := in.accounts, in.existing, in.credNames, in.prefix, in.self
 	roles := in.roles

@@ -21,6 +21,11 @@ import (
 	"github.com/credproc/credproc/internal/awsconfig"
 )
 
+// planOrg is planOrgWith without --roles, --ou and --name-template.
+func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[string]bool, prefix, self string) orgPlan {
+	return planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: prefix, self: self})
+}
+
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
 		"Production":              "production",
