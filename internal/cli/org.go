@@ -355,7 +355,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return err
 	}
 	region := r.Region(&own)
-	self, err := orgCallerAccount(ctx, creds, region, s.EndpointURL)
+	self, err := orgCallerAccount(ctx, creds, region, s.EndpointURL, s.Source)
 	if err != nil {
 		return err
 	}
@@ -605,11 +605,12 @@ func orgListed(names []string) string {
 }
 
 // orgCallerAccount returns the account the credentials belong to.
-func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint string) (string, error) {
+func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint, source string) (string, error) {
 	// --endpoint-url is the STS endpoint.
 	out, err := credproc.STSClient(c, region, endpoint).GetCallerIdentity(ctx)
 	if err != nil {
-		return "", &credproc.Error{Msg: fmt.Sprintf("GetCallerIdentity: %s", orgAWSMessage(err)), Err: err}
+		return "", credproc.Explain(credproc.Call{Service: "sts", Op: "GetCallerIdentity", Source: source,
+			Chained: c.SessionToken != "", Endpoint: credproc.Endpoint{Region: region, URL: endpoint}}, err)
 	}
 	return out.Account, nil
 }
@@ -665,16 +666,4 @@ func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source st
 // explainOrg turns an Organizations failure into what to do about it.
 func explainOrg(err error, source string) error {
 	return credproc.Explain(credproc.Call{Service: "organizations", Source: source}, err)
-}
-
-// orgAWSMessage is an AWS error as "message (Code)", or the error itself.
-func orgAWSMessage(err error) string {
-	if code := credproc.ErrorCode(err); code != "" {
-		var api interface{ ErrorMessage() string }
-		if errors.As(err, &api) {
-			return fmt.Sprintf("%s (%s)", strings.TrimSpace(api.ErrorMessage()), code)
-		}
-		return code
-	}
-	return err.Error()
 }
