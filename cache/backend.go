@@ -7,8 +7,8 @@
 //
 // [OpenDefault] opens the production Store. Source keys live only in the OS
 // keyring (Secret Service, Keychain, Credential Manager). On Linux sessions
-// live in the kernel keyring too ([NewKernel]), which answers a cache hit in
-// well under a millisecond where the Secret Service takes several D-Bus round
+// live in the kernel keyring too ([NewKernel]), which answers a cache hit
+// with two syscalls where the Secret Service takes several D-Bus round
 // trips, and which works without a D-Bus session (SSH, WSL, containers, CI).
 // On Windows and macOS, entries too large for one keyring item are split
 // ([Chunked]). The CREDPROC_KEYRING environment variable ([KeyringEnv])

@@ -47,7 +47,6 @@ type sessionItem struct {
 	Source    string `json:"o,omitempty"`
 	RoleARN   string `json:"r,omitempty"`
 	MFASerial string `json:"m,omitempty"`
-	Label     string `json:"l,omitempty"`
 }
 
 var errBadItem = errors.New("cache: malformed keyring item")
@@ -76,7 +75,7 @@ func encodeSession(s Session) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !validUTF8(s.Kind, s.Source, s.RoleARN, s.MFASerial, s.Label) {
+	if !validUTF8(s.Kind, s.Source, s.RoleARN, s.MFASerial) {
 		return nil, fmt.Errorf("%w: session metadata is not valid UTF-8", errBadItem)
 	}
 	return json.Marshal(sessionItem{
@@ -85,7 +84,6 @@ func encodeSession(s Session) ([]byte, error) {
 		Source:    s.Source,
 		RoleARN:   s.RoleARN,
 		MFASerial: s.MFASerial,
-		Label:     s.Label,
 	})
 }
 
@@ -106,7 +104,6 @@ func decodeSession(data []byte) (Session, error) {
 		Source:      it.Source,
 		RoleARN:     it.RoleARN,
 		MFASerial:   it.MFASerial,
-		Label:       it.Label,
 	}, nil
 }
 
@@ -182,7 +179,7 @@ func (d *itemDecoder) object(it *sessionItem, session bool) error {
 			{"k", &it.K, false, false}, {"s", &it.S, false, false}, {"t", &it.T, false, false}, {"x", &it.X, false, false},
 			{"c", &it.C, false, true},
 			{"y", &it.Kind, true, false}, {"o", &it.Source, true, false}, {"r", &it.RoleARN, true, false},
-			{"m", &it.MFASerial, true, false}, {"l", &it.Label, true, false},
+			{"m", &it.MFASerial, true, false},
 		} {
 			if f.key == key && (session || !f.meta) && (!session || !f.src) {
 				field = f.dst

@@ -23,7 +23,6 @@ var (
 		Source:    "work",
 		RoleARN:   "arn:aws:iam::123456789012:role/Admin",
 		MFASerial: "arn:aws:iam::123456789012:mfa/me",
-		Label:     "prod <admin> & co",
 	}
 	testSource = Credentials{AccessKeyID: "AKIAEXAMPLEEXAMPLE01", SecretAccessKey: "long/lived+secret"}
 )
@@ -98,7 +97,7 @@ func TestEncodeRejects(t *testing.T) {
 		"no token":      {Credentials: Credentials{AccessKeyID: "k", SecretAccessKey: "s", Expiration: testExp}},
 		"no expiration": {Credentials: Credentials{AccessKeyID: "k", SecretAccessKey: "s", SessionToken: "t"}},
 		"bad utf-8":     {Credentials: Credentials{AccessKeyID: "k", SecretAccessKey: "s\xff", SessionToken: "t", Expiration: testExp}},
-		"bad meta":      {Credentials: testSess.Credentials, Label: "\xc3"},
+		"bad meta":      {Credentials: testSess.Credentials, Source: "\xc3"},
 		"year 10000":    {Credentials: Credentials{AccessKeyID: "k", SecretAccessKey: "s", SessionToken: "t", Expiration: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
 	}
 	for name, s := range bad {
@@ -244,7 +243,7 @@ func FuzzItemDecoderMatchesJSON(f *testing.F) {
 			return
 		}
 		want := Session{Credentials: Credentials{AccessKeyID: "k" + str, SecretAccessKey: str + "s", SessionToken: "t" + str, Expiration: testExp.UTC()},
-			Kind: str, Source: str, RoleARN: str, MFASerial: str, Label: str}
+			Kind: str, Source: str, RoleARN: str, MFASerial: str}
 		enc, err := encodeSession(want)
 		if err != nil {
 			t.Fatalf("encodeSession: %v", err)

@@ -40,13 +40,12 @@ type indexEntry struct {
 	Source     string    `json:"source,omitempty"`
 	RoleARN    string    `json:"role_arn,omitempty"`
 	MFASerial  string    `json:"mfa_serial,omitempty"`
-	Label      string    `json:"label,omitempty"`
 	Expiration time.Time `json:"expiration"`
 }
 
 func (e indexEntry) equal(o indexEntry) bool {
 	return e.Kind == o.Kind && e.Source == o.Source && e.RoleARN == o.RoleARN &&
-		e.MFASerial == o.MFASerial && e.Label == o.Label && e.Expiration.Equal(o.Expiration)
+		e.MFASerial == o.MFASerial && e.Expiration.Equal(o.Expiration)
 }
 
 // indexJSON is the file format.
@@ -71,11 +70,11 @@ func (ix *index) entries() []Entry {
 	for k, e := range ix.Sessions {
 		out = append(out, Entry{
 			Key: k, Kind: e.Kind, Source: e.Source, RoleARN: e.RoleARN,
-			MFASerial: e.MFASerial, Label: e.Label, Expiration: e.Expiration,
+			MFASerial: e.MFASerial, Expiration: e.Expiration,
 		})
 	}
 	slices.SortFunc(out, func(a, b Entry) int {
-		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Label, b.Label), cmp.Compare(a.Key, b.Key))
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Key, b.Key))
 	})
 	return out
 }

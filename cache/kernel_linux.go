@@ -131,8 +131,8 @@ type kernel struct {
 
 // NewKernel returns the Linux kernel key retention service as a Backend
 // named "kernel", for cached sessions only: it keeps items in kernel memory,
-// so they do not survive a reboot, and a read costs two syscalls (well under
-// a millisecond) where a Secret Service read takes several D-Bus round trips.
+// so they do not survive a reboot, and a read costs two syscalls where a
+// Secret Service read takes several D-Bus round trips.
 //
 // Items are "user" keys in the per-UID user keyring @u, described
 // service+":"+key, readable by every process of the user (possessor: all;
@@ -270,8 +270,8 @@ func (k *kernel) SetWithExpiry(key string, value []byte, exp time.Time) error {
 	if overQuota(err) {
 		if k.evict(desc, len(desc)+1+len(payload)) > 0 {
 			// The kernel's garbage collector gives the quota of
-			// unlinked keys back a few milliseconds later, from a
-			// workqueue: retry until it has, briefly.
+			// unlinked keys back later, from a workqueue: retry until it
+			// has, briefly.
 			for wait := 2 * time.Millisecond; ; wait *= 2 {
 				if id, err = k.ops.add(desc, payload); !overQuota(err) || wait > maxQuotaWait/2 {
 					break

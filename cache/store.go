@@ -34,7 +34,6 @@ type Session struct {
 	Source    string // source name that produced it
 	RoleARN   string // role sessions
 	MFASerial string // MFA device used, if any
-	Label     string // free text, e.g. a profile hint
 }
 
 // Entry is the index's non-secret description of a cached session.
@@ -45,7 +44,6 @@ type Entry struct {
 	Source     string
 	RoleARN    string
 	MFASerial  string
-	Label      string
 	Expiration time.Time // UTC
 }
 
@@ -300,7 +298,6 @@ func (s *Store) PutSession(key string, sess Session) error {
 		Source:     sess.Source,
 		RoleARN:    sess.RoleARN,
 		MFASerial:  sess.MFASerial,
-		Label:      sess.Label,
 		Expiration: sess.Expiration.UTC(),
 	}
 	if err := s.updateIndex(func(ix *index) bool {
@@ -374,7 +371,7 @@ func (s *Store) DeleteSessionsFrom(source string) error {
 }
 
 // Entries lists the cached sessions recorded in the index, sorted by Source,
-// then Label, then Key. It reads only the index, never the keyring, so it
+// then Key. It reads only the index, never the keyring, so it
 // holds no secrets and does not check that the items still exist. A missing
 // or corrupt index lists nothing.
 func (s *Store) Entries() ([]Entry, error) {

@@ -92,7 +92,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	}
 	e := es[0]
 	if e.Key != key || e.Kind != testSess.Kind || e.Source != testSess.Source || e.RoleARN != testSess.RoleARN ||
-		e.MFASerial != testSess.MFASerial || e.Label != testSess.Label || !e.Expiration.Equal(testSess.Expiration) {
+		e.MFASerial != testSess.MFASerial || !e.Expiration.Equal(testSess.Expiration) {
 		t.Fatalf("Entry = %+v, want fields of %+v", e, testSess)
 	}
 	if err := s.DeleteSession(key); err != nil {
@@ -212,11 +212,11 @@ func TestDeleteSessionsFrom(t *testing.T) {
 func TestEntriesSorted(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(t)
-	for _, x := range []struct{ key, source, label string }{
-		{"k1", "b", "x"}, {"k2", "a", "y"}, {"k3", "a", "x"}, {"k0", "a", "x"},
+	for _, x := range []struct{ key, source string }{
+		{"k1", "b"}, {"k3", "a"}, {"k2", "a"}, {"k0", "a"},
 	} {
 		sess := testSess
-		sess.Source, sess.Label = x.source, x.label
+		sess.Source = x.source
 		if err := s.PutSession(x.key, sess); err != nil {
 			t.Fatal(err)
 		}
@@ -226,8 +226,8 @@ func TestEntriesSorted(t *testing.T) {
 	for _, e := range es {
 		keys = append(keys, e.Key)
 	}
-	if got := strings.Join(keys, " "); got != "k0 k3 k2 k1" {
-		t.Errorf("Entries order = %s, want k0 k3 k2 k1", got)
+	if got := strings.Join(keys, " "); got != "k0 k2 k3 k1" {
+		t.Errorf("Entries order = %s, want k0 k2 k3 k1", got)
 	}
 }
 

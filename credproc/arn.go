@@ -11,9 +11,9 @@ import (
 // account, and the name AWS recommends for the role in invited accounts.
 const DefaultRoleName = "OrganizationAccountAccessRole"
 
-// IAM's name rules are checked by hand, not with regexp: compiling the
-// patterns at package init cost about 2 ms on every credential_process call
-// (measured with GODEBUG=inittrace=1), more than a whole cache hit should.
+// IAM's name rules are checked by hand, not with regexp: every
+// credential_process call would compile the patterns at package init, and
+// that costs more than the rest of a cache hit (GODEBUG=inittrace=1 shows it).
 
 // Word characters plus the extras IAM allows in each kind of name.
 const (

@@ -285,7 +285,7 @@ func (w *walk) identity(ctx context.Context) {
 			c.Msg = fmt.Sprintf("the temporary keys of source %q have expired (ExpiredToken)", w.s.Source)
 			c.Fix = w.sourceFix(code)
 		default:
-			e := explain(stsCall{op: "GetCallerIdentity", source: w.s.Source, endpoint: endpointFor(w.s, w.r.getenv, w.src.profile)}, err)
+			e := Explain(Call{Service: "sts", Op: "GetCallerIdentity", Source: w.s.Source, Endpoint: endpointFor(w.s, w.r.getenv, w.src.profile)}, err)
 			c.Msg = e.Error()
 			if h := Hint(e); h != "" {
 				c.Fix = []string{h}

@@ -322,7 +322,7 @@ func (l *loadedSource) temporary() bool { return l.creds.SessionToken != "" }
 // configured. It runs under the role's cache lock.
 func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSource) (cache.Credentials, error) {
 	ep := endpointFor(s, r.getenv, src.profile)
-	call := stsCall{op: "AssumeRole", role: s.RoleARN, source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}
+	call := Call{Service: "sts", Op: "AssumeRole", Role: s.RoleARN, Source: s.Source, MFASerial: s.MFASerial, Endpoint: ep}
 	in := &sts.AssumeRoleInput{
 		RoleArn:         aws.String(s.RoleARN),
 		RoleSessionName: aws.String(s.sessionName()),
@@ -336,16 +336,16 @@ func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSourc
 		if err != nil {
 			return cache.Credentials{}, err
 		}
-		signer, call.chained, call.mfaUsed = sess, true, true
+		signer, call.Chained, call.MFAUsed = sess, true, true
 	case s.MFASerial != "":
 		// Direct mode, or a source that already holds temporary keys and so
 		// cannot get an MFA session: the code goes with AssumeRole.
-		call.mfaUsed = true
+		call.MFAUsed = true
 		in.SerialNumber = aws.String(s.MFASerial)
 	}
-	call.chained = call.chained || src.temporary()
+	call.Chained = call.Chained || src.temporary()
 	// A clamp is said once on the terminal when the MFA code is entered, and by setup.
-	d := s.roleDuration(call.chained)
+	d := s.roleDuration(call.Chained)
 	if d != 0 {
 		in.DurationSeconds = aws.Int32(int32(d / time.Second))
 	}
@@ -362,12 +362,12 @@ func (r *Resolver) assumeRole(ctx context.Context, s *Settings, src *loadedSourc
 		return newSTS(cfg, ep, signer).AssumeRole(ctx, in)
 	})
 	if err != nil {
-		if call.chained && s.usesMFASession() && isStaleSession(err) {
+		if call.Chained && s.usesMFASession() && isStaleSession(err) {
 			// The cached MFA session was revoked or expired early: drop it so
 			// the next call asks for a new code instead of failing forever.
 			_ = r.Store.DeleteSession(r.mfaKey(s))
 		}
-		return cache.Credentials{}, explain(call, err)
+		return cache.Credentials{}, Explain(call, err)
 	}
 	if out.Credentials == nil {
 		return cache.Credentials{}, &Error{Msg: "AssumeRole " + s.RoleARN + ": STS returned no credentials"}
@@ -434,7 +434,7 @@ func (r *Resolver) baseSession(ctx context.Context, s *Settings, src *loadedSour
 		return newSTS(cfg, ep, src.creds).GetSessionToken(ctx, in)
 	})
 	if err != nil {
-		err = explain(stsCall{op: "GetSessionToken", source: s.Source, mfaSerial: s.MFASerial, endpoint: ep}, err)
+		err = Explain(Call{Service: "sts", Op: "GetSessionToken", Source: s.Source, MFASerial: s.MFASerial, Endpoint: ep}, err)
 		r.recordFailure(key, err)
 		return cache.Credentials{}, err
 	}

@@ -86,9 +86,6 @@ var Organizations = &Service{
 	},
 }
 
-// Name is the service's SigV4 signing name ("iam", "organizations").
-func (s *Service) Name() string { return s.name }
-
 // DefaultEndpoint is the service's AWS endpoint in partition, from the
 // SDK's partition data: the partition's global region, signed for it.
 func (s *Service) DefaultEndpoint(partition string) Endpoint {
@@ -143,17 +140,6 @@ func New(svc *Service, creds cache.Credentials, region string) *Client {
 	return &Client{svc: svc, creds: &creds, region: region}
 }
 
-// NewFromConfig returns a client for svc on a configuration the caller
-// resolved (its credentials, HTTP client, retryer and region).
-func NewFromConfig(svc *Service, cfg aws.Config) *Client {
-	c := &Client{svc: svc, region: cfg.Region}
-	c.once.Do(func() {
-		c.cfg = cfg
-		c.endpoint = c.resolveEndpoint(context.Background())
-	})
-	return c
-}
-
 // NewWithEndpoint returns a client for svc that signs with creds and sends
 // its calls to ep.
 func NewWithEndpoint(svc *Service, creds cache.Credentials, ep Endpoint) *Client {
@@ -180,18 +166,6 @@ func (c *Client) resolveEndpoint(ctx context.Context) Endpoint {
 		ep.URL = u
 	}
 	return ep
-}
-
-// Endpoint is where the client's calls go (after its configuration is
-// loaded; before, the partition default or the fixed endpoint).
-func (c *Client) Endpoint() Endpoint {
-	if c.fixed != nil {
-		return *c.fixed
-	}
-	if c.endpoint.URL != "" {
-		return c.endpoint
-	}
-	return c.svc.DefaultEndpoint(Partition(c.region))
 }
 
 // errorParser reads an AWS error out of a failed reply's body and headers.

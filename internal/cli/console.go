@@ -179,6 +179,12 @@ func (e *signinRejected) Error() string {
 	return msg
 }
 
+// ErrorCode names the refusal in the table of credproc.Explain.
+func (e *signinRejected) ErrorCode() string { return credproc.SigninRejected }
+
+// ErrorMessage is the refusal as Error gives it.
+func (e *signinRejected) ErrorMessage() string { return e.Error() }
+
 func isRejected(err error) bool {
 	var r *signinRejected
 	return errors.As(err, &r)
@@ -186,18 +192,8 @@ func isRejected(err error) bool {
 
 // explainSignin wraps a sign-in token failure with what to do about it.
 func explainSignin(err error, profile string, s *credproc.Settings, chained bool) error {
-	e := &credproc.Error{Msg: "console sign-in: " + err.Error(), Err: err}
-	if isRejected(err) {
-		e.Hint = "run `credproc forget " + profile + "` to get a new role session, and try again"
-		if chained && s.Duration != 0 {
-			// AWS documents that a role assumed with temporary credentials
-			// and an explicit DurationSeconds cannot sign in to the console.
-			e.Hint = "a role assumed with an MFA session and --duration cannot sign in to the console: drop --duration from the profile or add --mfa-direct"
-		}
-	} else {
-		e.Hint = "check the network; behind a proxy set HTTPS_PROXY"
-	}
-	return e
+	return credproc.Explain(credproc.Call{Service: "signin", Op: "console sign-in", Profile: profile,
+		Chained: chained, Duration: s.Duration != 0}, err)
 }
 
 // signinToken exchanges role credentials for a console sign-in token at the

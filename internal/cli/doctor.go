@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/credproc/credproc/credproc"
@@ -50,7 +47,7 @@ func cmdDoctor(ctx context.Context, u *ui, args []string) error {
 		names = credprocProfiles(f)
 		if len(names) == 0 {
 			printCheck(u.stdout, credproc.Check{Step: "config", Status: credproc.StatusFail,
-				Msg: "no credproc profile in " + tildePath(path),
+				Msg: "no credproc profile in " + credproc.TildePath(path),
 				Fix: []string{"write one: `credproc setup PROFILE --source NAME --account ID`"}})
 			return &credproc.Error{Msg: "doctor: no credproc profile to check"}
 		}
@@ -99,13 +96,10 @@ func cmdDoctor(ctx context.Context, u *ui, args []string) error {
 // diagnoseProfile checks the config step of profile name, then, when that
 // works, every later step.
 func diagnoseProfile(ctx context.Context, d *credproc.Doctor, f *awsconfig.File, name string) []credproc.Check {
-	c, s := checkConfig(f, name, os.Getenv)
+	c, s := credproc.CheckConfig(f, name, os.Getenv)
 	checks := []credproc.Check{c}
 	if s == nil {
-		for _, step := range []string{"keyring", "source", "identity", "mfa", "cache", "assume role"} {
-			checks = append(checks, credproc.Check{Step: step, Status: credproc.StatusSkip, Msg: "needs a working profile (see config)"})
-		}
-		return checks
+		return append(checks, credproc.SkippedAfterConfig()...)
 	}
 	return append(checks, d.Run(ctx, name, s)...)
 }
@@ -121,111 +115,6 @@ func credprocProfiles(f *awsconfig.File) []string {
 		}
 	}
 	return names
-}
-
-// checkConfig is the doctor's first step: profile name exists in f, its
-// credential_process is a credproc line whose settings are valid and whose
-// binary can run, and nothing makes the AWS CLI ignore it. It returns the
-// settings when the profile can be used.
-func checkConfig(f *awsconfig.File, name string, getenv func(string) string) (credproc.Check, *credproc.Settings) {
-	path := tildePath(f.Path())
-	fail := func(msg string, fix ...string) (credproc.Check, *credproc.Settings) {
-		return credproc.Check{Step: "config", Status: credproc.StatusFail, Msg: msg, Fix: fix}, nil
-	}
-	qname := awsconfig.QuoteWord(name)
-	setupFix := "write it with `credproc setup " + qname + " --source NAME --account ID` (or --role-arn ARN)"
-	p, ok := f.Profile(name)
-	if !ok {
-		return fail(fmt.Sprintf("no profile %q in %s", name, path), setupFix)
-	}
-	line := p.Keys["credential_process"]
-	if line == "" {
-		return fail(fmt.Sprintf("profile %s in %s has no credential_process", name, path), setupFix)
-	}
-	prog, s, err := credproc.ParseLine(line)
-	switch {
-	case errors.Is(err, credproc.ErrNotCredproc):
-		return fail(fmt.Sprintf("profile %s runs %s, not credproc", name, prog), setupFix)
-	case err != nil && prog == "":
-		return fail(fmt.Sprintf("the credential_process of profile %s %v", name, err), setupFix)
-	case err != nil:
-		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+qname+" …`")
-	}
-	if err := s.Validate(); err != nil {
-		return fail(fmt.Sprintf("the credential_process line of profile %s: %v", name, err), "correct the line, or write it again with `credproc setup "+qname+" …`")
-	}
-
-	// The rest may each be wrong at once: collect them all.
-	var problems, fixes []string
-	if err := checkExecutable(prog); err != nil {
-		problems = append(problems, err.Error())
-		fixes = append(fixes, "install credproc where the line says, or run `credproc setup "+qname+" …` again with the installed binary: it writes its own absolute path")
-	}
-	for _, k := range conflictingKeys {
-		if p.Keys[k] != "" {
-			problems = append(problems, fmt.Sprintf("profile %s also has %s, so the AWS CLI ignores credential_process", name, k))
-			fixes = append(fixes, fmt.Sprintf("remove %s from [profile %s] in %s (`credproc setup %s …` removes it)", k, name, path, qname))
-		}
-	}
-	credsPath := awsconfig.CredentialsPath()
-	if cf, err := awsconfig.Load(credsPath, awsconfig.Credentials); err != nil {
-		problems = append(problems, err.Error())
-		fixes = append(fixes, "fix the AWS credentials file: the AWS CLI reads it too")
-	} else if cp, ok := cf.Profile(name); ok && cp.Keys["aws_access_key_id"] != "" {
-		problems = append(problems, fmt.Sprintf("%s has keys for [%s], which the AWS CLI uses before credential_process", tildePath(credsPath), name))
-		fixes = append(fixes, fmt.Sprintf("remove the keys of [%s] from %s", name, tildePath(credsPath)))
-	}
-	if len(problems) > 0 {
-		c, _ := fail(strings.Join(problems, "; "), fixes...)
-		return c, nil
-	}
-	c := credproc.Check{Step: "config", Status: credproc.StatusOK, Msg: fmt.Sprintf("profile %s in %s runs %s", name, path, prog)}
-	if getenv("AWS_ACCESS_KEY_ID") != "" {
-		// The AWS CLI lets environment keys win unless --profile is given
-		// on its command line (AWS_PROFILE is not enough).
-		c.Status = credproc.StatusWarn
-		c.Msg += "; but AWS_ACCESS_KEY_ID is set, and AWS commands without --profile use those keys instead"
-		c.Fix = []string{"unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"}
-	}
-	return c, s
-}
-
-// checkExecutable reports why prog, the command of a credential_process
-// line, cannot be run. A bare name is looked up on PATH, as the AWS CLI
-// does; a relative path would depend on the directory the AWS CLI runs in.
-func checkExecutable(prog string) error {
-	path := prog
-	if !strings.ContainsAny(prog, `/\`) {
-		p, err := exec.LookPath(prog)
-		if err != nil {
-			return fmt.Errorf("credential_process runs %s, which is not on PATH", prog)
-		}
-		path = p
-	} else if !filepath.IsAbs(prog) {
-		return fmt.Errorf("credential_process runs %s, a relative path that works only from one directory", prog)
-	}
-	fi, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return fmt.Errorf("credential_process runs %s, which does not exist", prog)
-	case fi.IsDir():
-		return fmt.Errorf("credential_process runs %s, which is a directory", prog)
-	case runtime.GOOS != "windows" && fi.Mode().Perm()&0o111 == 0:
-		return fmt.Errorf("credential_process runs %s, which is not executable", prog)
-	}
-	return nil
-}
-
-// tildePath shortens a path under the home directory to ~/….
-func tildePath(p string) string {
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
-		return p
-	}
-	if rel, err := filepath.Rel(home, p); err == nil && !strings.HasPrefix(rel, "..") && rel != "." {
-		return "~" + string(filepath.Separator) + rel
-	}
-	return p
 }
 
 // printCheck writes one step: "ok   config: …", then indented cause and

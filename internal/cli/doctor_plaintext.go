@@ -22,7 +22,7 @@ func plaintextCheck() *credproc.Check {
 	}
 	var long, temp []string
 	for _, f := range found {
-		where := fmt.Sprintf("%s (%s)", f.Profile, tildePath(f.Path()))
+		where := fmt.Sprintf("%s (%s)", f.Profile, credproc.TildePath(f.Path()))
 		if f.Temporary {
 			temp = append(temp, where)
 		} else {

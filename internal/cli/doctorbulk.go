@@ -41,11 +41,11 @@ func diagnoseMany(ctx context.Context, u *ui, d *credproc.Doctor, f *awsconfig.F
 	var mu sync.Mutex // diagnoseProfile reads f, which is not safe for concurrent use
 	fanout.Run(ctx, len(names), doctorParallel, func(ctx context.Context, i int) {
 		mu.Lock()
-		c, s := checkConfig(f, names[i], os.Getenv)
+		c, s := credproc.CheckConfig(f, names[i], os.Getenv)
 		mu.Unlock()
 		checks := []credproc.Check{c}
 		if s == nil {
-			checks = append(checks, skippedAfterConfig()...)
+			checks = append(checks, credproc.SkippedAfterConfig()...)
 		} else {
 			checks = append(checks, d.Run(ctx, names[i], s)...)
 		}
@@ -62,15 +62,6 @@ func diagnoseMany(ctx context.Context, u *ui, d *credproc.Doctor, f *awsconfig.F
 		}
 	}
 	return results
-}
-
-// skippedAfterConfig are the steps a profile whose config fails skips.
-func skippedAfterConfig() []credproc.Check {
-	var checks []credproc.Check
-	for _, step := range []string{"keyring", "source", "identity", "mfa", "cache", "assume role"} {
-		checks = append(checks, credproc.Check{Step: step, Status: credproc.StatusSkip, Msg: "needs a working profile (see config)"})
-	}
-	return checks
 }
 
 var (

@@ -164,7 +164,7 @@ func cmdExecOrg(ctx context.Context, u *ui, args []string) error {
 		roles = r
 	}
 	region := r.Region(&own)
-	self, err := orgCallerAccount(ctx, creds, region, s.EndpointURL)
+	self, err := orgCallerAccount(ctx, creds, region, s.EndpointURL, s.Source)
 	if err != nil {
 		return err
 	}

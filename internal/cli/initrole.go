@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -606,59 +605,6 @@ func regionFor(partition string) string {
 
 // explainIAM turns a failed member-side call into what to do about it.
 func explainIAM(op, profile, account string, a *adminSession, err error) error {
-	var done *credproc.Error
-	if errors.As(err, &done) {
-		return err
-	}
-	code, msg := "", err.Error()
-	// *awsapi.APIError (IAM) and the SDK's smithy.APIError (STS) alike.
-	var api interface {
-		ErrorCode() string
-		ErrorMessage() string
-	}
-	if errors.As(err, &api) {
-		code, msg = api.ErrorCode(), strings.TrimSpace(api.ErrorMessage())
-	}
-	in := ""
-	if account != "" {
-		in = " in account " + account
-	}
-	e := &credproc.Error{Err: err, Msg: fmt.Sprintf("%s failed: %s (%s)", op, msg, code)}
-	switch code {
-	case "":
-		var ne net.Error
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
-			e.Msg = fmt.Sprintf("%s: cannot reach AWS: %v", op, err)
-			e.Hint = "check the network and any endpoint URL (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL)"
-		} else {
-			e.Msg = fmt.Sprintf("%s: %v", op, err)
-		}
-	case "AccessDenied", "AccessDeniedException":
-		e.Msg = fmt.Sprintf("profile %s may not call %s%s (AccessDenied): %s", profile, op, in, msg)
-		e.Hint = "the profile is not an administrator of the member account: run init-role with a profile that has AdministratorAccess there (an IAM user or role of that account, or its root user's key)"
-	case "InvalidClientTokenId", "SignatureDoesNotMatch":
-		e.Msg = fmt.Sprintf("%s: the credentials of profile %s were rejected (%s)", op, profile, code)
-		if a != nil && a.creds.SessionToken != "" {
-			e.Hint = "IAM refuses GetSessionToken sessions made without MFA, and keys that are wrong or deactivated: use the profile's long-lived keys, a role session, or an MFA session"
-		} else {
-			e.Hint = "the access key is wrong, deleted or deactivated: put a current one in the profile"
-		}
-	case "ExpiredToken":
-		e.Msg = fmt.Sprintf("%s: the credentials of profile %s have expired (ExpiredToken)", op, profile)
-		e.Hint = "refresh them (for SSO: aws sso login --profile " + profile + "), then run init-role again"
-	case "NoSuchEntity":
-		if op == "iam:AttachRolePolicy" {
-			e.Msg = fmt.Sprintf("%s: the policy to attach does not exist%s: %s", op, in, msg)
-			e.Hint = "check --policy-arn: AWS managed policies are arn:aws:iam::aws:policy/NAME"
-		}
-	case "MalformedPolicyDocument":
-		e.Msg = fmt.Sprintf("%s: IAM rejected the trust policy: %s", op, msg)
-		e.Hint = "check --management-account: IAM refuses a principal whose account does not exist"
-	case "EntityAlreadyExists":
-		e.Msg = fmt.Sprintf("%s: the role was created by someone else meanwhile", op)
-		e.Hint = "run init-role again: it then compares the existing role"
-	case "LimitExceeded":
-		e.Hint = "the account has as many roles or attached policies as IAM allows: remove one, or ask AWS for a higher quota"
-	}
-	return e
+	return credproc.Explain(credproc.Call{Service: "iam", Op: op, Profile: profile, Account: account,
+		Chained: a != nil && a.creds.SessionToken != ""}, err)
 }

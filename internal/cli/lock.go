@@ -39,9 +39,9 @@ func askPassphrase(dir string) func(confirm bool) (string, error) {
 		}
 		defer t.Close()
 		if !confirm {
-			return t.ReadSecret(fmt.Sprintf("credproc: passphrase of the key file in %s: ", tildePath(dir)))
+			return t.ReadSecret(fmt.Sprintf("credproc: passphrase of the key file in %s: ", credproc.TildePath(dir)))
 		}
-		t.Printf("credproc: no Secret Service here: source keys go to an encrypted file in %s\n", tildePath(dir))
+		t.Printf("credproc: no Secret Service here: source keys go to an encrypted file in %s\n", credproc.TildePath(dir))
 		p1, err := t.ReadSecret("credproc: new passphrase for the key file: ")
 		if err != nil {
 			return "", err
@@ -90,7 +90,7 @@ func cmdUnlock(_ context.Context, u *ui, args []string) error {
 		}
 		return &credproc.Error{Msg: "unlock: " + err.Error(), Err: err}
 	}
-	u.infof("unlocked the key file in %s for %s", tildePath(f.Dir()), credproc.FormatDuration(f.Timeout.Round(time.Second)))
+	u.infof("unlocked the key file in %s for %s", credproc.TildePath(f.Dir()), credproc.FormatDuration(f.Timeout.Round(time.Second)))
 	return nil
 }
 
@@ -110,7 +110,7 @@ func cmdLock(_ context.Context, u *ui, args []string) error {
 	if err := f.Lock(); err != nil {
 		return &credproc.Error{Msg: "lock: " + err.Error(), Err: err}
 	}
-	u.infof("locked the key file in %s: the next use asks for its passphrase", tildePath(f.Dir()))
+	u.infof("locked the key file in %s: the next use asks for its passphrase", credproc.TildePath(f.Dir()))
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -89,23 +88,6 @@ type orgPlan struct {
 	notices  []string      // renamed accounts
 }
 
-// planOrg decides the profile of every active account. existing are the
-// config file's profiles in file order; credNames the profile names in the
-// credentials file (which the AWS CLI merges into profiles of the same
-// name, so a new profile must not take one); self is the account the source
-// belongs to, which gets a plain profile.
-//
-// Naming: a credproc-managed profile (credproc_managed = org) keeps its name
-// for as long as its account ID exists, even when the account is renamed:
-// scripts and shell history use these names, and a rename must not break
-// them. A new account gets prefix + its name in lower case with runs of
-// other characters turned into one dash; when that name is taken (by any
-// profile, by "default", or by an account earlier in account-ID order) the
-// last four digits of the account ID are appended, then the whole ID.
-func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[string]bool, prefix, self string) orgPlan {
-	return planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: prefix, self: self})
-}
-
 // orgPlanInput is what planOrgWith decides from. roles (--roles) gives
 // each account one profile per role, recorded with credproc_role; inScope
 // (--ou), when non-nil, limits the profiles written to those accounts
@@ -122,7 +104,19 @@ type orgPlanInput struct {
 	name      func(a orgAccount, role string) string
 }
 
-// planOrgWith is planOrg with --roles, --ou and --name-template.
+// planOrgWith decides the profile of every active account. in.existing are
+// the config file's profiles in file order; in.credNames the profile names in the
+// credentials file (which the AWS CLI merges into profiles of the same
+// name, so a new profile must not take one); in.self is the account the source
+// belongs to, which gets a plain profile.
+//
+// Naming: a credproc-managed profile (credproc_managed = org) keeps its name
+// for as long as its account ID exists, even when the account is renamed:
+// scripts and shell history use these names, and a rename must not break
+// them. A new account gets in.prefix + its name in lower case with runs of
+// other characters turned into one dash; when that name is taken (by any
+// profile, by "default", or by an account earlier in account-ID order) the
+// last four digits of the account ID are appended, then the whole ID.
 func planOrgWith(in orgPlanInput) orgPlan {
 	accounts, existing, credNames, prefix, self := in.accounts, in.existing, in.credNames, in.prefix, in.self
 	roles := in.roles
@@ -361,7 +355,7 @@ func cmdSetupOrg(ctx context.Context, u *ui, o orgSetup) error {
 		return err
 	}
 	region := r.Region(&own)
-	self, err := orgCallerAccount(ctx, creds, region, s.EndpointURL)
+	self, err := orgCallerAccount(ctx, creds, region, s.EndpointURL, s.Source)
 	if err != nil {
 		return err
 	}
@@ -611,11 +605,12 @@ func orgListed(names []string) string {
 }
 
 // orgCallerAccount returns the account the credentials belong to.
-func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint string) (string, error) {
+func orgCallerAccount(ctx context.Context, c cache.Credentials, region, endpoint, source string) (string, error) {
 	// --endpoint-url is the STS endpoint.
 	out, err := credproc.STSClient(c, region, endpoint).GetCallerIdentity(ctx)
 	if err != nil {
-		return "", &credproc.Error{Msg: fmt.Sprintf("GetCallerIdentity: %s", orgAWSMessage(err)), Err: err}
+		return "", credproc.Explain(credproc.Call{Service: "sts", Op: "GetCallerIdentity", Source: source,
+			Chained: c.SessionToken != "", Endpoint: credproc.Endpoint{Region: region, URL: endpoint}}, err)
 	}
 	return out.Account, nil
 }
@@ -670,33 +665,5 @@ func listOrgAccounts(ctx context.Context, c cache.Credentials, region, source st
 
 // explainOrg turns an Organizations failure into what to do about it.
 func explainOrg(err error, source string) error {
-	code := credproc.ErrorCode(err)
-	e := &credproc.Error{Err: err, Msg: "ListAccounts: " + orgAWSMessage(err)}
-	switch code {
-	case "AccessDeniedException":
-		e.Msg = fmt.Sprintf("source %q may not list the organization's accounts (AccessDeniedException)", source)
-		e.Hint = "use the key of an IAM user in the management account (or a delegated administrator account) allowed organizations:ListAccounts"
-	case "AWSOrganizationsNotInUseException":
-		e.Msg = fmt.Sprintf("the account of source %q is not in an organization (AWSOrganizationsNotInUseException)", source)
-		e.Hint = "write single profiles with `credproc setup PROFILE --source NAME --account ID`"
-	case "":
-		var ne net.Error
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) {
-			e.Msg = fmt.Sprintf("ListAccounts: cannot reach AWS Organizations: %v", err)
-			e.Hint = "check the network and any endpoint URL (AWS_ENDPOINT_URL_ORGANIZATIONS, AWS_ENDPOINT_URL)"
-		}
-	}
-	return e
-}
-
-// orgAWSMessage is an AWS error as "message (Code)", or the error itself.
-func orgAWSMessage(err error) string {
-	if code := credproc.ErrorCode(err); code != "" {
-		var api interface{ ErrorMessage() string }
-		if errors.As(err, &api) {
-			return fmt.Sprintf("%s (%s)", strings.TrimSpace(api.ErrorMessage()), code)
-		}
-		return code
-	}
-	return err.Error()
+	return credproc.Explain(credproc.Call{Service: "organizations", Source: source}, err)
 }

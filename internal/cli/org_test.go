@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +21,11 @@ import (
 	"github.com/credproc/credproc/credproc"
 	"github.com/credproc/credproc/internal/awsconfig"
 )
+
+// planOrg is planOrgWith without --roles, --ou and --name-template.
+func planOrg(accounts []orgAccount, existing []awsconfig.Profile, credNames map[string]bool, prefix, self string) orgPlan {
+	return planOrgWith(orgPlanInput{accounts: accounts, existing: existing, credNames: credNames, prefix: prefix, self: self})
+}
 
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
@@ -425,5 +431,22 @@ func TestListOrgAccountsPages(t *testing.T) {
 	pages["t1"] = `{"Accounts":[` + acct("12345", "Bad", "ACTIVE", "ACTIVE") + `]}`
 	if _, _, err := listOrgAccounts(t.Context(), creds, "us-gov-west-1", "mgmt"); err == nil || !strings.HasPrefix(err.Error(), "ListAccounts: ") {
 		t.Errorf("bad account ID: %v", err)
+	}
+}
+
+// TestOrgCallerAccountExplained: setup --org's identity call is explained by
+// credproc's one table, naming STS and the endpoint it could not reach.
+func TestOrgCallerAccountExplained(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	_, err = orgCallerAccount(t.Context(), cache.Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"}, "us-east-1", "http://"+addr, "mgmt")
+	if err == nil || !strings.HasPrefix(err.Error(), "GetCallerIdentity: cannot reach STS at "+addr+": ") ||
+		!strings.Contains(credproc.Hint(err), "--endpoint-url") {
+		t.Errorf("got %v (hint %q)", err, credproc.Hint(err))
 	}
 }

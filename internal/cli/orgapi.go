@@ -112,14 +112,9 @@ func listOUAccounts(ctx context.Context, c cache.Credentials, region, source, ou
 
 // explainOrgTree explains a failure to list an OU.
 func explainOrgTree(err error, source, ou string) error {
-	switch credproc.ErrorCode(err) {
-	case "ParentNotFoundException", "InvalidInputException":
-		return &credproc.Error{Msg: fmt.Sprintf("no OU or root %q in the organization (%s)", ou, credproc.ErrorCode(err)),
-			Hint: "give the ID of an OU (ou-xxxx-xxxxxxxx) or the root (r-xxxx): `aws organizations list-roots`", Err: err}
-	}
-	x := explainOrg(err, source)
+	x := credproc.Explain(credproc.Call{Service: "organizations", Source: source, OU: ou}, err)
 	var e *credproc.Error
-	if errors.As(x, &e) {
+	if code := credproc.ErrorCode(err); errors.As(x, &e) && code != "ParentNotFoundException" && code != "InvalidInputException" {
 		e.Msg = "listing OU " + ou + ": " + e.Msg
 	}
 	return x

@@ -13,14 +13,6 @@ import (
 	"github.com/credproc/credproc/internal/awsconfig"
 )
 
-// Profile keys that make the AWS CLI ignore credential_process; setup
-// removes them from the profiles it writes.
-var conflictingKeys = []string{
-	"role_arn", "source_profile", "credential_source", "web_identity_token_file",
-	"sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes",
-	"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-}
-
 // loadProfileSettings reads the settings from profile name's
 // credential_process line in the AWS config file.
 func loadProfileSettings(name string) (*credproc.Settings, error) {
@@ -211,16 +203,16 @@ func applyProfiles(u *ui, f, creds *awsconfig.File, ps []profileWrite) (applyCou
 			kv = append(kv, awsconfig.KV{Key: "region", Value: p.settings.Region})
 		}
 		kv = append(kv, p.extra...)
-		remove := conflictingKeys
+		remove := credproc.ConflictingKeys
 		old, existed := f.Profile(p.name)
 		if existed {
-			for _, k := range conflictingKeys {
+			for _, k := range credproc.ConflictingKeys {
 				if old.Keys[k] != "" {
 					u.warnf("removed %s from profile %s: the AWS CLI would use it instead of credential_process", k, p.name)
 				}
 			}
 			if r := lineRegion(old.Keys["credential_process"]); p.settings.Region == "" && r != "" && old.Keys["region"] == r {
-				remove = append(slices.Clone(conflictingKeys), "region")
+				remove = append(slices.Clone(credproc.ConflictingKeys), "region")
 			}
 		}
 		if err := f.SetProfile(p.name, kv, remove); err != nil {

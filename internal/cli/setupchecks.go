@@ -72,7 +72,7 @@ func checkOwnProfile(name string, force bool) error {
 		return nil
 	}
 	var what []string
-	for _, k := range append([]string{"credential_process"}, conflictingKeys...) {
+	for _, k := range append([]string{"credential_process"}, credproc.ConflictingKeys...) {
 		if p.Keys[k] != "" {
 			what = append(what, k)
 		}
