@@ -73,7 +73,7 @@ func (s *Server) ServeInstanceMetadata(roleARN string) *Metadata {
 		case r.URL.Path == prefix:
 			w.Write([]byte(role.spec.Name))
 		case r.URL.Path == prefix+role.spec.Name:
-			k := s.metadataSession(role, "imds", "InstanceRoleCredentials", "i-0123456789abcdef0")
+			k := s.metadataSession(r, role, "imds", "InstanceRoleCredentials", "i-0123456789abcdef0")
 			json.NewEncoder(w).Encode(map[string]string{
 				"Code": "Success", "Type": "AWS-HMAC", "LastUpdated": time.Now().UTC().Format(time.RFC3339),
 				"AccessKeyId": k.id, "SecretAccessKey": k.secret, "Token": k.token,
@@ -102,7 +102,7 @@ func (s *Server) ServeContainerCredentials(roleARN, authToken string) *Metadata 
 			w.WriteHeader(http.StatusUnauthorized)
 			json.NewEncoder(w).Encode(map[string]string{"code": "AccessDenied", "message": "Unauthorized"})
 		default:
-			k := s.metadataSession(role, "ecs", "ContainerCredentials", "task-0123456789abcdef")
+			k := s.metadataSession(r, role, "ecs", "ContainerCredentials", "task-0123456789abcdef")
 			w.Header().Set("Content-Type", "application/json")
 			json.NewEncoder(w).Encode(map[string]string{
 				"RoleArn": role.arn, "AccessKeyId": k.id, "SecretAccessKey": k.secret, "Token": k.token,
@@ -114,12 +114,12 @@ func (s *Server) ServeContainerCredentials(roleARN, authToken string) *Metadata 
 	return &Metadata{URL: ts.URL, ts: ts}
 }
 
-// metadataSession issues a session of role and records the call.
-func (s *Server) metadataSession(role *role, service, action, session string) *accessKey {
+// metadataSession issues a session of role and records r as the call.
+func (s *Server) metadataSession(r *http.Request, role *role, service, action, session string) *accessKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := s.issueSession(identity{account: role.spec.Account, role: role, session: session}, s.clock().Add(metadataSessionLength).Truncate(time.Second))
-	s.log = append(s.log, Call{Service: service, Action: action, Caller: k.caller.arn()})
+	s.log = append(s.log, Call{Service: service, Action: action, Caller: k.caller.arn(), UserAgent: r.UserAgent()})
 	s.calls[action]++
 	s.succeeded[action]++
 	return k
