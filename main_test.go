@@ -166,7 +166,7 @@ func (w *world) cleanup() {
 	}
 	w.srv.Close()
 	if hosts := w.trap.close(); len(hosts) > 0 {
-		w.t.Errorf("requests tried to leave the machine (caught by the loopback guard): %v", hosts)
+		w.t.Errorf("requests tried to leave the machine (caught by the loopback guard) in the world at %s: %v", w.getenv("HOME"), hosts)
 	}
 }
 
