@@ -89,11 +89,13 @@ type world struct {
 	env       []string // KEY=VALUE
 	mfaSecret string
 	secrets   []string // source secrets, for the leak check
+	t         testing.TB
+	trap      *trap // catches any request for a host but loopback
 }
 
 func newWorld(t testing.TB, home string) *world {
 	srv := awstest.NewServer()
-	w := &world{srv: srv}
+	w := &world{srv: srv, t: t, trap: newTrap(t)}
 	aliceKey, aliceSecret := srv.CreateUser(mgmtAccount, "alice")
 	bobKey, bobSecret := srv.CreateUser(mgmtAccount, "bob")
 	srv.SetUserAllowedRoles(mgmtAccount, "bob") // bob may assume no role
@@ -136,6 +138,7 @@ func newWorld(t testing.TB, home string) *world {
 		"PATH=" + binDir + ":/usr/bin:/bin:/usr/sbin:/sbin",
 		"DBUS_SESSION_BUS_ADDRESS=" + os.Getenv("DBUS_SESSION_BUS_ADDRESS"),
 	}
+	w.env = append(w.env, w.trap.env()...)
 	return w
 }
 
@@ -162,6 +165,9 @@ func (w *world) cleanup() {
 		}
 	}
 	w.srv.Close()
+	if hosts := w.trap.close(); len(hosts) > 0 {
+		w.t.Errorf("requests tried to leave the machine (caught by the loopback guard) in the world at %s: %v", w.getenv("HOME"), hosts)
+	}
 }
 
 // leaks returns the files under root that contain a secret.

@@ -51,7 +51,8 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 		tr.ResponseHeaderTimeout = AttemptTimeout
 		tr.Proxy = http.ProxyFromEnvironment
 	})
-	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(hc)}
+	var appID lateAppID
+	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(hc), appID.option()}
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
@@ -85,6 +86,7 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, explainConfigError(err)
 	}
+	cfg.APIOptions = appID.resolved(cfg.AppID, cfg.APIOptions)
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}

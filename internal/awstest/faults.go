@@ -149,7 +149,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) (handled boo
 		return false, f.skew
 	}
 	s.mu.Lock()
-	s.log = append(s.log, Call{Action: action, ErrorCode: "fault:" + f.name})
+	s.log = append(s.log, Call{Action: action, ErrorCode: "fault:" + f.name, UserAgent: r.UserAgent()})
 	s.mu.Unlock()
 	query := func(status int, code, msg string) {
 		b := []byte(`<ErrorResponse><Error><Type>Receiver</Type><Code>` + code + `</Code><Message>` + msg + `</Message></Error><RequestId>` + newRequestID() + `</RequestId></ErrorResponse>`)

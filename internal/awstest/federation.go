@@ -52,7 +52,7 @@ func (s *Server) serveFederation(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	now := s.clock()
 	action := r.Form.Get("Action")
-	c := Call{Service: "signin", Action: action}
+	c := Call{Service: "signin", Action: action, UserAgent: r.UserAgent()}
 	var status int
 	var body []byte
 	var location string

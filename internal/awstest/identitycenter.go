@@ -83,7 +83,7 @@ func (s *Server) ssoGetRoleCredentials(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	q := r.URL.Query()
 	account, name := q.Get("account_id"), q.Get("role_name")
-	c := Call{Service: "sso", Action: "GetRoleCredentials"}
+	c := Call{Service: "sso", Action: "GetRoleCredentials", UserAgent: r.UserAgent()}
 	defer func() {
 		s.log = append(s.log, c)
 		s.calls[c.Action]++
@@ -128,7 +128,7 @@ func (s *Server) assumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Reques
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	req := &request{http: r, requestID: newRequestID(), now: s.clock(), action: "AssumeRoleWithWebIdentity", params: params, service: services["sts"]}
-	c := Call{Service: "sts", Action: req.action}
+	c := Call{Service: "sts", Action: req.action, UserAgent: r.UserAgent()}
 	var e *apiError
 	var resp response
 	defer func() {

@@ -116,6 +116,8 @@ type Call struct {
 	ErrorCode string
 	// Message is the error message returned, if any.
 	Message string
+	// UserAgent is the request's User-Agent header.
+	UserAgent string
 }
 
 // NewServer starts a Server listening on 127.0.0.1. The caller must Close it.
@@ -352,7 +354,7 @@ func (s *Server) serve(req *request, readErr error) response {
 	var e *apiError
 	var resp response
 	defer func() {
-		c := Call{Service: req.service.name, Action: req.action}
+		c := Call{Service: req.service.name, Action: req.action, UserAgent: req.http.UserAgent()}
 		if req.auth != nil {
 			c.AccessKeyID = req.auth.accessKeyID
 		}

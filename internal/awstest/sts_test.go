@@ -671,7 +671,11 @@ func TestCallsAndLog(t *testing.T) {
 		t.Fatalf("log %+v", log)
 	}
 	for i := range want {
-		log[i].Message = ""
+		// Each call records the client's User-Agent.
+		if !strings.HasPrefix(log[i].UserAgent, "aws-sdk-go-v2/") {
+			t.Errorf("log[%d].UserAgent = %q", i, log[i].UserAgent)
+		}
+		log[i].Message, log[i].UserAgent = "", ""
 		if log[i] != want[i] {
 			t.Errorf("log[%d] = %+v, want %+v", i, log[i], want[i])
 		}
