@@ -17,6 +17,7 @@ import (
 // calls open the dialog once; its arguments name the device, say "MFA" and
 // hold no secret.
 func TestMFADialog(t *testing.T) {
+	t.Parallel() // mostly waiting: a deadline or the next TOTP window
 	requireReal(t, haveAWSCLIv2(), "the AWS CLI v2 at /usr/bin/aws (Debian package awscli)")
 	_, err := exec.LookPath("oathtool")
 	requireReal(t, err == nil, "oathtool (Debian package oathtool)")

@@ -21,8 +21,6 @@ import (
 // CONNECT host and refuses it. The proxy and credproc both run in that
 // namespace, in a child of this test binary (netnsChild).
 
-const netnsChildEnv = "CREDPROC_TEST_NETNS_CHILD"
-
 // netnsChild is the child's whole life: bring up loopback, serve the
 // recording proxy, run credproc with the arguments in CREDPROC_TEST_ARGS
 // (JSON), print the CONNECT hosts as JSON.

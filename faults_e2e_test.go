@@ -63,6 +63,7 @@ func TestFaultsRetried(t *testing.T) {
 // naming the endpoint. With valid cached credentials the call hands them
 // out within 3 s instead.
 func TestHungSTS(t *testing.T) {
+	t.Parallel() // mostly waiting: a deadline or the next TOTP window
 	w, settings := faultWorld(t)
 	w.srv.SetOutage("AssumeRole", awstest.FaultHang)
 	out, stderr, took, err := runTimed(w, nil, settings...)

@@ -26,6 +26,10 @@ import (
 	"github.com/credproc/credproc/internal/totp"
 )
 
+// netnsChildEnv marks the test binary re-run inside a network namespace of
+// its own (endpoint_e2e_test.go).
+const netnsChildEnv = "CREDPROC_TEST_NETNS_CHILD"
+
 // binDir holds the credproc binary built once for the end-to-end tests: the
 // AWS CLI runs it by absolute path, as it would an installed one.
 var binDir string

@@ -146,6 +146,7 @@ func TestRotateInterrupted(t *testing.T) {
 // TestRotateWithMFA: with an MFA device the IAM calls go through the
 // cached MFA session: no new code, and nothing signed with the bare key.
 func TestRotateWithMFA(t *testing.T) {
+	t.Parallel() // mostly waiting: a deadline or the next TOTP window
 	w := rotateWorld(t)
 	mustSetup(t, w, "mfa", "--source", "mgmt", "--account", mfaAccount, "--mfa-serial", w.getenv("MFA_SERIAL"),
 		"--mfa-process", `sh -c 'printf %s "$MFA_SECRET" | oathtool --totp -b -'`)

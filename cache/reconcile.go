@@ -184,7 +184,6 @@ func (s *Store) itemEntry(key string, tiers []Backend) (indexEntry, bool) {
 			Source:     sess.Source,
 			RoleARN:    sess.RoleARN,
 			MFASerial:  sess.MFASerial,
-			Label:      sess.Label,
 			Expiration: sess.Expiration.UTC(),
 		}, true
 	}

@@ -19,7 +19,7 @@ func syncTestSession() Session {
 		Credentials: Credentials{AccessKeyID: "ASIAKEYID", SecretAccessKey: "SECRETVALUE", SessionToken: "TOKENVALUE",
 			Expiration: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)},
 		Kind: KindRole, Source: "work", RoleARN: "arn:aws:iam::111122223333:role/R",
-		MFASerial: "arn:aws:iam::111122223333:mfa/me", Label: "member",
+		MFASerial: "arn:aws:iam::111122223333:mfa/me",
 	}
 }
 
@@ -57,7 +57,7 @@ func TestSyncIndex(t *testing.T) {
 	for _, e := range entries {
 		keys = append(keys, e.Key)
 		if e.Kind != want.Kind || e.Source != want.Source || e.RoleARN != want.RoleARN ||
-			e.MFASerial != want.MFASerial || e.Label != want.Label || !e.Expiration.Equal(want.Expiration) {
+			e.MFASerial != want.MFASerial || !e.Expiration.Equal(want.Expiration) {
 			t.Errorf("entry %+v lacks the item's metadata", e)
 		}
 	}

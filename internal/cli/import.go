@@ -34,6 +34,12 @@ func cmdImport(ctx context.Context, u *ui, args []string) error {
 		Config: cfg, Credentials: creds, Store: st,
 		Verify: verifyKey,
 		Created: func(ctx context.Context, c cache.Credentials, p map[string]string) time.Time {
+			// The key goes to IAM only where STS goes to AWS too, or an
+			// IAM endpoint is configured: never from an emulator's or a
+			// private endpoint's set-up to the real IAM.
+			if !credproc.IAMReachable(os.Getenv, p["endpoint_url"]) {
+				return time.Time{}
+			}
 			return credproc.KeyCreated(ctx, c, regionOf(p))
 		},
 		ProcessLine:     processLine,
