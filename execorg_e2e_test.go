@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -16,8 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 
 	"github.com/credproc/credproc/internal/awstest"
 )
@@ -291,19 +288,10 @@ func TestExecOrgProgress(t *testing.T) {
 	cmd := exec.Command(filepath.Join(binDir, "credproc"), "exec", "--org", "--source", "mgmt", "--parallel", "1", "--exclude", untrustAccount+",900000000001,900000000002",
 		"--", "sh", "-c", "sleep 0.4; echo hi")
 	cmd.Env = w.env
-	ptmx, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
+	text, code := onPTY(t, cmd)
+	if code != 1 { // the MFA account fails without --mfa-serial
+		t.Errorf("exit code %d\n%s", code, text)
 	}
-	defer ptmx.Close()
-	var out bytes.Buffer
-	done := make(chan struct{})
-	go func() { io.Copy(&out, ptmx); close(done) }()
-	if code := waitExit(t, cmd); code != 1 { // the MFA account fails without --mfa-serial
-		t.Errorf("exit code %d\n%s", code, out.String())
-	}
-	<-done
-	text := out.String()
 	if !regexp.MustCompile(`\r\x1b\[Kcredproc: [0-9]+/7 done, [01] failed, 1 running, [0-9]+s`).MatchString(text) {
 		t.Errorf("no progress line:\n%q", text)
 	}

@@ -4,16 +4,13 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // headless returns w's environment without a D-Bus session bus, as over
@@ -64,65 +61,27 @@ type answer struct{ prompt, reply string }
 // shows up, in order. It returns stdout and the terminal transcript.
 func runPTY(t *testing.T, env []string, answers []answer, args ...string) (stdout, transcript string, err error) {
 	t.Helper()
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
 	cmd := exec.Command(filepath.Join(binDir, "credproc"), args...)
 	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.ExtraFiles = []*os.File{tty}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 3}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tty.Close()
-	var mu sync.Mutex
-	var tr bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, err := ptmx.Read(buf)
-			mu.Lock()
-			tr.Write(buf[:n])
-			mu.Unlock()
-			if err != nil {
-				close(done)
-				return
-			}
-		}
-	}()
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
 	sent, pos := 0, 0
-	deadline := time.After(60 * time.Second)
-	for {
-		select {
-		case err := <-waited:
-			ptmx.Close()
-			<-done
-			mu.Lock()
-			defer mu.Unlock()
-			return out.String(), tr.String() + errOut.String(), err
-		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatalf("credproc %v timed out; transcript:\n%s", args, tr.String())
-		case <-time.After(20 * time.Millisecond):
+	tr, err := withTTY(cmd, 60*time.Second, func(text string) (string, bool) {
+		if sent >= len(answers) {
+			return "", false
 		}
-		mu.Lock()
-		text := tr.String()
-		mu.Unlock()
-		if sent < len(answers) {
-			if i := strings.Index(text[pos:], answers[sent].prompt); i >= 0 {
-				pos += i + len(answers[sent].prompt)
-				ptmx.Write([]byte(answers[sent].reply + "\n"))
-				sent++
-			}
+		i := strings.Index(text[pos:], answers[sent].prompt)
+		if i < 0 {
+			return "", false
 		}
+		pos += i + len(answers[sent].prompt)
+		sent++
+		return answers[sent-1].reply, true
+	})
+	if errors.Is(err, errTTYTimeout) {
+		t.Fatalf("credproc %v timed out; transcript:\n%s", args, tr)
 	}
+	return out.String(), tr + errOut.String(), err
 }
 
 // TestHeadlessFileStore: with no D-Bus session bus, `add` on a terminal

@@ -3,45 +3,25 @@
 package main
 
 import (
-	"bytes"
-	"io"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/creack/pty"
 )
 
-// runOnPTY runs credproc with stdin, stdout and stderr on a new
-// pseudo-terminal, as a person's shell would, and returns what the
-// terminal showed.
+// runOnPTY runs credproc on a new pseudo-terminal, as a person's shell
+// would, and returns what the terminal showed and whether it failed.
 func runOnPTY(t *testing.T, env []string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "credproc"), args...)
 	cmd.Env = env
-	ptmx, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
+	out, code := onPTY(t, cmd)
+	var err error
+	if code != 0 {
+		err = fmt.Errorf("exit status %d", code)
 	}
-	defer ptmx.Close()
-	var out bytes.Buffer
-	copied := make(chan struct{})
-	go func() { io.Copy(&out, ptmx); close(copied) }()
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	select {
-	case err = <-waited:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("credproc on a terminal did not end")
-	}
-	select { // the slave side is closed: the copy ends with EIO
-	case <-copied:
-	case <-time.After(5 * time.Second):
-	}
-	return strings.ReplaceAll(out.String(), "\r\n", "\n"), err
+	return strings.ReplaceAll(out, "\r\n", "\n"), err
 }
 
 // Bare credproc typed on a terminal shows the usage instead of failing in

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,11 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/credproc/credproc/cache"
@@ -282,11 +281,6 @@ func lookupWorld(ts *testscript.TestScript, m *sync.Map) *world {
 // answers MFA prompts with codes. It returns stdout and the terminal
 // transcript plus stderr.
 func runOnTTY(ts *testscript.TestScript, w *world, codes []string, prog string, args []string) (string, string, error) {
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		return "", "", err
-	}
-	defer ptmx.Close()
 	if prog == "credproc" {
 		prog = filepath.Join(binDir, "credproc")
 	}
@@ -296,61 +290,25 @@ func runOnTTY(ts *testscript.TestScript, w *world, codes []string, prog string, 
 	cmd.Env = append(cmd.Env, "TMPDIR="+ts.Getenv("TMPDIR"), "CREDPROC_PROMPT_TIMEOUT="+ts.Getenv("CREDPROC_PROMPT_TIMEOUT"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.ExtraFiles = []*os.File{tty}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 3}
-	if err := cmd.Start(); err != nil {
-		tty.Close()
-		return "", "", err
-	}
-	tty.Close()
-	var mu sync.Mutex
-	var transcript bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, err := ptmx.Read(buf)
-			mu.Lock()
-			transcript.Write(buf[:n])
-			mu.Unlock()
-			if err != nil {
-				close(done)
-				return
-			}
-		}
-	}()
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
 	sent := 0
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case err := <-waited:
-			ptmx.Close()
-			<-done
-			mu.Lock()
-			defer mu.Unlock()
-			return stdout.String(), transcript.String() + stderr.String(), err
-		case <-deadline:
-			cmd.Process.Kill()
-			return stdout.String(), transcript.String(), fmt.Errorf("timed out")
-		case <-time.After(20 * time.Millisecond):
+	transcript, err := withTTY(cmd, 30*time.Second, func(text string) (string, bool) {
+		if strings.Count(text, "MFA code for") <= sent || sent >= len(codes) {
+			return "", false
 		}
-		mu.Lock()
-		prompts := strings.Count(transcript.String(), "MFA code for")
-		mu.Unlock()
-		if prompts > sent && sent < len(codes) {
-			code := codes[sent]
-			switch code {
-			case "now":
-				code, _ = totp.Code(w.mfaSecret, time.Now())
-			case "next":
-				code, _ = totp.Code(w.mfaSecret, time.Now().Add(30*time.Second))
-			}
-			ptmx.Write([]byte(code + "\n"))
-			sent++
+		code := codes[sent]
+		switch code {
+		case "now":
+			code, _ = totp.Code(w.mfaSecret, time.Now())
+		case "next":
+			code, _ = totp.Code(w.mfaSecret, time.Now().Add(30*time.Second))
 		}
+		sent++
+		return code, true
+	})
+	if errors.Is(err, errTTYTimeout) {
+		return stdout.String(), transcript, err
 	}
+	return stdout.String(), transcript + stderr.String(), err
 }
 
 // e2e starts a world for a Go end-to-end test: the emulated organization,

@@ -3,16 +3,12 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // onTTY runs credproc with stdin, stdout and stderr on a terminal and
@@ -21,17 +17,8 @@ func onTTY(t *testing.T, w *world, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "credproc"), args...)
 	cmd.Env = w.env
-	ptmx, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ptmx.Close()
-	var out bytes.Buffer
-	done := make(chan struct{})
-	go func() { io.Copy(&out, ptmx); close(done) }()
-	waitExit(t, cmd)
-	<-done
-	return out.String()
+	out, _ := onPTY(t, cmd)
+	return out
 }
 
 // TestProgressLines: setup --org while it lists a slow organization, and
