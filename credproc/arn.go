@@ -144,26 +144,35 @@ type ParsedRoleARN struct {
 
 // ParseRoleARN checks that s is an IAM role ARN and splits it.
 func ParseRoleARN(s string) (ParsedRoleARN, error) {
-	bad := fmt.Errorf("invalid role ARN %q: want arn:aws:iam::123456789012:role/NAME", s)
+	p, ok := parseRoleARN(s)
+	if !ok {
+		return ParsedRoleARN{}, fmt.Errorf("invalid role ARN %q: want arn:aws:iam::123456789012:role/NAME", s)
+	}
+	return p, nil
+}
+
+// parseRoleARN is ParseRoleARN without the error, which the cache hit
+// would pay for on every call.
+func parseRoleARN(s string) (ParsedRoleARN, bool) {
 	partition, account, res, ok := cutARN(s)
 	if !ok {
-		return ParsedRoleARN{}, bad
+		return ParsedRoleARN{}, false
 	}
 	pathName, ok := strings.CutPrefix(res, "role/")
 	if !ok {
-		return ParsedRoleARN{}, bad
+		return ParsedRoleARN{}, false
 	}
 	i := strings.LastIndexByte(pathName, '/')
 	path, name := pathName[:i+1], pathName[i+1:]
 	for j := 0; j < len(path); j++ {
 		if path[j] < 0x21 || path[j] > 0x7e {
-			return ParsedRoleARN{}, bad
+			return ParsedRoleARN{}, false
 		}
 	}
 	if !validRoleName(name) {
-		return ParsedRoleARN{}, bad
+		return ParsedRoleARN{}, false
 	}
-	return ParsedRoleARN{Partition: partition, Account: account, Path: "/" + path, Name: name}, nil
+	return ParsedRoleARN{Partition: partition, Account: account, Path: "/" + path, Name: name}, true
 }
 
 // CheckAccountID reports whether s is a 12-digit AWS account ID.

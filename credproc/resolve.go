@@ -77,8 +77,7 @@ func (r *Resolver) fresh(c cache.Credentials, window time.Duration) bool {
 }
 
 // Cached returns the cached credentials for s from any cache tier, without
-// a network call, or false. (The hot path, Credentials, first asks only the
-// fastest tier.)
+// a network call, or false. (The hot path, Hit, asks only the fastest tier.)
 func (r *Resolver) Cached(s *Settings) (cache.Credentials, bool) {
 	sess, ok := r.Store.Session(r.CacheKeyFor(s))
 	if !ok || !r.fresh(sess.Credentials, s.RefreshWindow) {
@@ -102,6 +101,20 @@ func (r *Resolver) mfaKey(s *Settings) string {
 	return s.MFASessionKey(endpointFor(s, r.getenv, nil).URL)
 }
 
+// Hit returns s's session from the fastest tier while it has more than
+// the refresh window left: the cache hit, without a lock, a file or STS.
+// The slower tiers (the Secret Service) are asked only under the lock in
+// Credentials, so a storm asks them once.
+func (r *Resolver) Hit(s *Settings) (cache.Credentials, bool) {
+	if s.NoSession {
+		return cache.Credentials{}, false
+	}
+	if sess, ok := r.Store.FirstTierSession(r.CacheKeyFor(s)); ok && r.fresh(sess.Credentials, s.RefreshWindow) {
+		return sess.Credentials, true
+	}
+	return cache.Credentials{}, false
+}
+
 // Credentials returns credentials for s: cached ones while they have more
 // than the refresh window left, else new ones from STS, cached before they
 // are returned. Concurrent callers for the same settings make one STS call
@@ -110,12 +123,10 @@ func (r *Resolver) Credentials(ctx context.Context, s *Settings) (cache.Credenti
 	if s.NoSession {
 		return r.longLived(ctx, s)
 	}
-	// The fastest tier first, without a lock; the slower ones (the Secret
-	// Service) only under the lock, so a storm asks them once.
-	key := r.CacheKeyFor(s)
-	if sess, ok := r.Store.FirstTierSession(key); ok && r.fresh(sess.Credentials, s.RefreshWindow) {
-		return sess.Credentials, nil
+	if c, ok := r.Hit(s); ok {
+		return c, nil
 	}
+	key := r.CacheKeyFor(s)
 	if s.RoleARN == "" {
 		src, err := r.loadSource(ctx, s)
 		if err != nil {

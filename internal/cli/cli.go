@@ -18,12 +18,17 @@ import (
 // exit code.
 func Main(args []string) int {
 	u := &ui{stdout: os.Stdout, stderr: os.Stderr}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, u, args); err != nil {
+	if err := run(context.Background(), u, args); err != nil {
 		return u.fail(err)
 	}
 	return 0
+}
+
+// interruptible cancels ctx on Ctrl-C, so that a refresh, a prompt or a
+// long command ends cleanly. Go starts a goroutine on a thread of its own
+// for it, which the cache hit does without (see cmdProcess).
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt)
 }
 
 // newFlagSet returns a flag set that reports errors through ui, not itself.
@@ -115,10 +120,16 @@ func cmdProcess(ctx context.Context, u *ui, args []string) error {
 		return err
 	}
 	r := newResolver(u)
-	c, err := r.Credentials(ctx, &s)
+	c, ok := r.Hit(&s)
+	if !ok {
+		var stop context.CancelFunc
+		ctx, stop = interruptible(ctx)
+		defer stop()
+		c, err = r.Credentials(ctx, &s)
+	}
 	if err != nil {
 		return err
 	}
-	_, err = u.stdout.Write(append(credproc.NewProcessOutput(c).AppendJSON(nil), '\n'))
+	_, err = u.stdout.Write(append(credproc.NewProcessOutput(c).AppendJSON(make([]byte, 0, 2048)), '\n'))
 	return err
 }

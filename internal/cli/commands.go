@@ -122,6 +122,11 @@ func run(ctx context.Context, u *ui, args []string) error {
 		}
 		return usagef("unknown command %q", name)
 	}
+	if c.name != "process" {
+		var stop context.CancelFunc
+		ctx, stop = interruptible(ctx)
+		defer stop()
+	}
 	err := c.run(ctx, u, rest)
 	var hr helpRequest
 	if errors.As(err, &hr) {
