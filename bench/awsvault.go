@@ -16,7 +16,7 @@ import (
 func (r *report) awsVaultCommand() *command {
 	bin, err := exec.LookPath("aws-vault")
 	if err != nil {
-		r.note("no aws-vault on PATH: the aws-vault column is left out (`go install github.com/99designs/aws-vault/v7@latest` adds it)")
+		r.note("no aws-vault on PATH: the aws-vault column is left out (README.md, Performance, says how to build one)")
 		return nil
 	}
 	w := r.w

@@ -323,3 +323,32 @@ func TestLockWaitRunsOut(t *testing.T) {
 		t.Errorf("%d AssumeRole calls while another process held the lock", n)
 	}
 }
+
+// TestHit: the cache hit answers from the first tier only, never for
+// --no-session, and not inside the refresh window.
+func TestHit(t *testing.T) {
+	f := newFixture(t)
+	s := f.settings(f.role, nil)
+	if _, ok := f.r.Hit(s); ok {
+		t.Fatal("a hit with nothing cached")
+	}
+	c, err := f.r.Credentials(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := f.r.Hit(s); !ok || got.AccessKeyID != c.AccessKeyID {
+		t.Fatalf("Hit after a refresh = %v, %v; want the cached credentials", got.AccessKeyID, ok)
+	}
+	f.now = c.Expiration.Add(-14 * time.Minute)
+	if _, ok := f.r.Hit(s); ok {
+		t.Error("a hit inside the refresh window")
+	}
+	f.now = time.Now()
+	long := f.settings("", func(s *Settings) { s.NoSession = true })
+	if _, ok := f.r.Hit(long); ok {
+		t.Error("a hit for --no-session, which hands out the source key")
+	}
+	if f.srv.Calls("AssumeRole") != 1 {
+		t.Errorf("%d AssumeRole calls, want 1: Hit must not call STS", f.srv.Calls("AssumeRole"))
+	}
+}
